@@ -1,0 +1,265 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mock engine and records every resource it
+ * registers, with the inputs it passed. Shared by the tests, `npm run render` and the benchmarks.
+ *
+ * Cloud outputs the program reads back (cluster endpoints, file system ids, IP addresses) get
+ * deterministic placeholder values derived from the resource's name, so the same input always
+ * gives the same record. Any invoke not listed in INVOKES throws, so a new one cannot pass silently.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+export const PROJECT = "kube-volume-lab";
+export const ROOT = path.resolve(__dirname, "..");
+
+/** One registered resource. */
+export interface RecordedResource {
+    type: string;
+    name: string;
+    /** URN as the mock monitor computed it (parent type chain + type + name). */
+    urn: string;
+    /** Inputs as the program passed them (resolved, secrets unwrapped). */
+    inputs: Record<string, any>;
+    custom: boolean;
+    provider?: string;
+}
+
+export interface ProgramRun {
+    resources: RecordedResource[];
+    /** Stack outputs, resolved. */
+    outputs: Record<string, any>;
+    /** Messages the program logged through pulumi.log (warn and error). */
+    warnings: string[];
+}
+
+/** A short, stable hex tag of a text. */
+export function tag(text: string, length = 8): string {
+    return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** Placeholder suffix for objects the Kubernetes provider would auto-name. */
+export const AUTONAME_SUFFIX = "xxxxxxxx";
+
+/** Invokes the program may call, with deterministic answers. */
+const INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+        names: ["mock-region-1a", "mock-region-1b", "mock-region-1c"],
+        zoneIds: ["mrz1-az1", "mrz1-az2", "mrz1-az3"],
+        id: "mock-region-1",
+        state: "available",
+    }),
+};
+
+/** Output values the program reads back from cloud resources, keyed by type token. */
+function cloudState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    const h = tag(`${type}/${name}`);
+    switch (type) {
+        case "gcp:container/cluster:Cluster":
+            return {
+                name: inputs.name ?? `${name}-${h}`,
+                endpoint: `203.0.113.${parseInt(h.slice(0, 2), 16) % 250}`,
+                masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca-${h}`).toString("base64") },
+            };
+        case "gcp:filestore/instance:Instance":
+            return {
+                name: inputs.name ?? `${name}-${h}`,
+                networks: (inputs.networks ?? []).map((n: any) => ({ ...n, ipAddresses: ["10.99.0.2"] })),
+            };
+        case "gcp:compute/disk:Disk":
+        case "gcp:compute/network:Network":
+        case "gcp:compute/subnetwork:Subnetwork":
+            return { name: inputs.name ?? `${name}-${h}` };
+        case "gcp:serviceaccount/account:Account":
+            return { email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
+        case "aws:eks/cluster:Cluster":
+            return {
+                name: inputs.name ?? `${name}-${h}`,
+                arn: `arn:aws:eks:mock-region-1:123456789012:cluster/${name}-${h}`,
+                endpoint: `https://${h.toUpperCase()}.gr7.mock-region-1.eks.amazonaws.com`,
+                certificateAuthority: { data: Buffer.from(`mock-ca-${h}`).toString("base64") },
+                vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: `sg-cluster${h}` },
+            };
+        case "aws:iam/role:Role":
+            return { name: `${name}-${h}`, arn: `arn:aws:iam::123456789012:role/${name}-${h}` };
+        case "aws:efs/fileSystem:FileSystem":
+            return { id: `fs-${h}`, arn: `arn:aws:elasticfilesystem:mock-region-1:123456789012:file-system/fs-${h}` };
+        default:
+            return {};
+    }
+}
+
+function resourceId(type: string, name: string): string {
+    const h = tag(`${type}/${name}`);
+    const prefixes: Record<string, string> = {
+        "aws:efs/fileSystem:FileSystem": "fs-",
+        "aws:efs/accessPoint:AccessPoint": "fsap-",
+        "aws:ec2/vpc:Vpc": "vpc-",
+        "aws:ec2/subnet:Subnet": "subnet-",
+        "aws:ec2/securityGroup:SecurityGroup": "sg-",
+        "aws:efs/mountTarget:MountTarget": "fsmt-",
+    };
+    return `${prefixes[type] ?? `${name}-id-`}${h}`;
+}
+
+/** Kubernetes objects come back as the API server would return their identity. */
+function kubernetesState(inputs: Record<string, any>, name: string): Record<string, any> {
+    const metadata = { ...(inputs.metadata ?? {}) };
+    if (metadata.name === undefined && metadata.generateName === undefined) {
+        metadata.name = `${name}-${AUTONAME_SUFFIX}`;
+    }
+    return { ...inputs, metadata };
+}
+
+class Recorder implements pulumi.runtime.Mocks {
+    resources: Omit<RecordedResource, "urn">[] = [];
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        this.resources.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            custom: args.custom ?? true,
+            provider: args.provider,
+        });
+        const isKube = args.type.startsWith("kubernetes:") && !args.type.startsWith("pulumi:providers:");
+        const state = isKube
+            ? kubernetesState(args.inputs, args.name)
+            : { ...args.inputs, ...cloudState(args.type, args.name, args.inputs) };
+        return { id: state.id ?? resourceId(args.type, args.name), state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        const answer = INVOKES[args.token];
+        if (!answer) {
+            throw new Error(`unmocked invoke ${args.token}: add it to render/engine.ts INVOKES deliberately`);
+        }
+        return answer(args.inputs);
+    }
+}
+
+/** Reads Pulumi.yaml's project defaults and Pulumi.<stack>.yaml into `project:key` → value. */
+export function stackConfig(stack: string, dir = ROOT): Record<string, unknown> {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        const stacks = fs
+            .readdirSync(dir)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((s): s is string => !!s);
+        throw new Error(`no stack file Pulumi.${stack}.yaml; stacks are: ${stacks.join(", ")}`);
+    }
+    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    const config: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        config[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
+    }
+    return config;
+}
+
+/** Sets `project:key`-style configuration the way the Pulumi CLI hands it to the program. */
+function applyConfig(config: Record<string, unknown>): void {
+    const flat: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (value === undefined) {
+            continue;
+        }
+        const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+        flat[full] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    pulumi.runtime.setAllConfig(flat);
+}
+
+/** Drops the project's own modules from the require cache so the program runs afresh. */
+function forgetProgram(): void {
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}render${path.sep}`)) {
+            delete require.cache[id];
+        }
+    }
+}
+
+/** The one recorder behind the mocks; `runProgram` empties it before each run. */
+const recorder = new Recorder();
+let installed = false;
+
+type MockMonitor = { resources: Map<string, { urn: string }> };
+function monitor(): MockMonitor {
+    return (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
+}
+
+/** Installs Pulumi's mocks once per process (test/setup.ts, the render and bench commands). */
+export async function installMocks(stack = "test"): Promise<void> {
+    if (!installed) {
+        await pulumi.runtime.setMocks(recorder, PROJECT, stack, false);
+        installed = true;
+    }
+}
+
+/** Resources registered since the last run started (for specs that build components directly). */
+export function recorded(): Omit<RecordedResource, "urn">[] {
+    return recorder.resources;
+}
+
+/** Waits until every registration started so far has reached the mock engine. */
+export async function settle(): Promise<void> {
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
+/** Forgets everything recorded so far. */
+export function resetRecording(): void {
+    recorder.resources = [];
+    monitor().resources.clear();
+}
+
+/**
+ * Runs index.ts with `config` (keys `key` or `namespace:key`) under mocks and returns what it registered.
+ * Throws what the program throws (a ConfigError for bad configuration).
+ */
+export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
+    await installMocks();
+    resetRecording();
+    applyConfig(config);
+    forgetProgram();
+    const warnings: string[] = [];
+    const log = pulumi.log as { warn: (msg: string) => void };
+    const originalWarn = log.warn;
+    log.warn = (msg: string) => {
+        warnings.push(msg);
+    };
+    let outputs: Record<string, any>;
+    try {
+        outputs =
+            (await pulumi.runtime.runInPulumiStack(async () => {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                return { ...require(path.join(ROOT, "index.ts")) };
+            })) ?? {};
+        await settle();
+    } finally {
+        log.warn = originalWarn;
+    }
+    const urns = new Map<string, string>();
+    for (const { urn } of monitor().resources.values()) {
+        const parts = urn.split("::");
+        urns.set(`${parts[2].split("$").pop()}::${parts.slice(3).join("::")}`, urn);
+    }
+    const resources = recorder.resources
+        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .map((r) => ({ ...r, urn: urns.get(`${r.type}::${r.name}`) ?? "" }));
+    return { resources, outputs: unwrapSecrets(outputs), warnings };
+}
+
+/** Stack outputs with secrets shown (the engine's own `--show-secrets`). */
+function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (value && typeof value === "object") {
+        if (value["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") {
+            return unwrapSecrets(value.value);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
