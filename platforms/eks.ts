@@ -7,9 +7,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import type { EksConfig, Student } from "../config";
+import type { EksConfig } from "../config";
 import { renderKubeconfig } from "./kubeconfig";
-import type { Platform, RbacSubject, SharedDiskVolume, StudentHome, StudentHooks } from "./types";
+import type { Platform, RbacSubject, StudentHome, StudentHooks, StudentRef } from "./types";
 
 /** Class of the static per-student volumes (no provisioning: PVs are made by this program). */
 export const EFS_STATIC_CLASS = "efs-static";
@@ -322,7 +322,7 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
 
         const fileSystemId = this.fileSystem.id;
         this.students = {
-            provisionHome: (student: Student, namespace, claimName, owner): StudentHome => {
+            provisionHome: (student: StudentRef, namespace, claimName, owner): StudentHome => {
                 const path = `/students/${student.name}`;
                 const ap = new aws.efs.AccessPoint(
                     `${student.name}-home-ap`,
@@ -360,7 +360,7 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
                     backing: pulumi.interpolate`EFS ${fileSystemId}:${path} through access point ${ap.id}`,
                 };
             },
-            grantIdentity: (student: Student, namespace: string, owner: pulumi.Resource): RbacSubject[] => {
+            grantIdentity: (student: StudentRef, namespace: string, owner: pulumi.Resource): RbacSubject[] => {
                 if (!student.identity) {
                     return [];
                 }

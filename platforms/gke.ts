@@ -7,9 +7,9 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import type { GkeConfig, Student } from "../config";
+import type { GkeConfig } from "../config";
 import { renderKubeconfig } from "./kubeconfig";
-import type { Platform, RbacSubject, SharedDiskVolume, StudentHome, StudentHooks } from "./types";
+import type { Platform, RbacSubject, SharedDiskVolume, StudentHome, StudentHooks, StudentRef } from "./types";
 
 /** Namespace of cluster-level helpers (home directory initialisation). */
 export const SYSTEM_NAMESPACE = "kvl-system";
@@ -222,7 +222,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
 
         const provider = this.provider;
         this.students = {
-            provisionHome: (student: Student, namespace, claimName, owner): StudentHome => {
+            provisionHome: (student: StudentRef, namespace, claimName, owner): StudentHome => {
                 const dir = `/${HOMES_SHARE}/students/${student.name}`;
                 // Creates the student's directory (uid/gid, 0750) before the volume is used; idempotent.
                 const init = new k8s.batch.v1.Job(
@@ -289,7 +289,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
                 };
             },
             // GKE authenticates Google accounts as their e-mail address: bind it in the namespace.
-            grantIdentity: (student: Student): RbacSubject[] =>
+            grantIdentity: (student: StudentRef): RbacSubject[] =>
                 student.identity ? [{ kind: "User", name: student.identity }] : [],
         };
 

@@ -6,9 +6,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import type { KindConfig, Student } from "../config";
+import type { KindConfig } from "../config";
 import { defaultKubeconfigPath, readContextEndpoint } from "./kubeconfig";
-import type { Platform, RbacSubject, SharedDiskVolume, StudentHome, StudentHooks } from "./types";
+import type { Platform, RbacSubject, SharedDiskVolume, StudentHome, StudentHooks, StudentRef } from "./types";
 
 /** Pinned versions of what the kind platform installs. */
 export const KIND_VERSIONS = {
@@ -120,14 +120,14 @@ export class KindPlatform extends pulumi.ComponentResource implements Platform {
         const studentClass = this.studentStorageClass;
         const rwx = this.rwxStorageClass !== undefined;
         this.students = {
-            provisionHome: (_student: Student): StudentHome => ({
+            provisionHome: (_student: StudentRef): StudentHome => ({
                 storageClassName: studentClass,
                 accessModes: [rwx ? "ReadWriteMany" : "ReadWriteOnce"],
                 size: args.homeSize,
                 backing: `dynamic claim on ${studentClass}`,
             }),
             // A local cluster's users are whatever its kubeconfig or authenticator says: bind by name.
-            grantIdentity: (student: Student): RbacSubject[] =>
+            grantIdentity: (student: StudentRef): RbacSubject[] =>
                 student.identity ? [{ kind: "User", name: student.identity }] : [],
         };
 

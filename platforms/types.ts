@@ -7,6 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { PlatformName, Student } from "../config";
 
+/** What the per-student hooks need to know of a student. */
+export type StudentRef = Pick<Student, "name" | "uid" | "identity">;
+
 /** Where a student's `home` claim binds. */
 export interface StudentHome {
     /** Storage class of the claim ("" for a claim pre-bound to a static volume). */
@@ -37,7 +40,7 @@ export interface StudentHooks {
      * @param parent the StudentEnvironment; every resource created here is its child.
      */
     provisionHome(
-        student: Student,
+        student: StudentRef,
         namespace: pulumi.Input<string>,
         claimName: string,
         parent: pulumi.Resource,
@@ -47,7 +50,7 @@ export interface StudentHooks {
      * Grants the student's own identity (config `identity`) access to their namespace: returns the
      * RBAC subjects to bind to `edit` there, and/or creates platform objects (EKS access entries).
      */
-    grantIdentity(student: Student, namespace: string, parent: pulumi.Resource): RbacSubject[];
+    grantIdentity(student: StudentRef, namespace: string, parent: pulumi.Resource): RbacSubject[];
 }
 
 /** A pre-provisioned volume that can be attached read-write to one node or read-only to many. */

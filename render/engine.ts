@@ -31,8 +31,10 @@ export interface ProgramRun {
     resources: RecordedResource[];
     /** Stack outputs, resolved. */
     outputs: Record<string, any>;
-    /** Messages the program logged through pulumi.log (warn and error). */
+    /** Messages the program logged with pulumi.log.warn. */
     warnings: string[];
+    /** Messages the program logged with pulumi.log.info. */
+    notes: string[];
 }
 
 /** A short, stable hex tag of a text. */
@@ -120,7 +122,7 @@ class Recorder implements pulumi.runtime.Mocks {
         this.resources.push({
             type: args.type,
             name: args.name,
-            inputs: args.inputs,
+            inputs: unwrapSecrets(args.inputs),
             custom: args.custom ?? true,
             provider: args.provider,
         });
@@ -223,11 +225,21 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
     applyConfig(config);
     forgetProgram();
     const warnings: string[] = [];
-    const log = pulumi.log as { warn: (msg: string) => void };
-    const originalWarn = log.warn;
+    const notes: string[] = [];
+    const log = pulumi.log as { warn: (msg: string) => void; info: (msg: string) => void };
+    const { warn, info } = log;
     log.warn = (msg: string) => {
         warnings.push(msg);
     };
+    log.info = (msg: string) => {
+        notes.push(msg);
+    };
+    // The SDK captures a stack trace for every resource (its source position, shown by the CLI) and
+    // every promise (leak diagnostics); under ts-node each capture is source-mapped, milliseconds
+    // each. No engine reads them here, so during the run traces are not formatted at all.
+    const { prepareStackTrace, stackTraceLimit } = Error;
+    Error.prepareStackTrace = () => "";
+    Error.stackTraceLimit = 0;
     let outputs: Record<string, any>;
     try {
         outputs =
@@ -237,7 +249,10 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
             })) ?? {};
         await settle();
     } finally {
-        log.warn = originalWarn;
+        Error.prepareStackTrace = prepareStackTrace;
+        Error.stackTraceLimit = stackTraceLimit;
+        log.warn = warn;
+        log.info = info;
     }
     const urns = new Map<string, string>();
     for (const { urn } of monitor().resources.values()) {
@@ -247,7 +262,7 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
     const resources = recorder.resources
         .filter((r) => r.type !== "pulumi:pulumi:Stack")
         .map((r) => ({ ...r, urn: urns.get(`${r.type}::${r.name}`) ?? "" }));
-    return { resources, outputs: unwrapSecrets(outputs), warnings };
+    return { resources, outputs: unwrapSecrets(outputs), warnings, notes };
 }
 
 /** Stack outputs with secrets shown (the engine's own `--show-secrets`). */
