@@ -13,7 +13,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 
 export const PROJECT = "kube-volume-lab";
-export const ROOT = path.resolve(__dirname, "..");
+/** Where the program's modules are: the repository, or bin/ when running precompiled. */
+export const PROGRAM_DIR = path.resolve(__dirname, "..");
+/** The project directory (holds Pulumi.yaml and the stack files). */
+export const ROOT = fs.existsSync(path.join(PROGRAM_DIR, "Pulumi.yaml")) ? PROGRAM_DIR : path.resolve(PROGRAM_DIR, "..");
 
 /** One registered resource. */
 export interface RecordedResource {
@@ -25,6 +28,8 @@ export interface RecordedResource {
     inputs: Record<string, any>;
     custom: boolean;
     provider?: string;
+    /** URN of the parent resource ("" for the stack's direct children). */
+    parent: string;
 }
 
 export interface ProgramRun {
@@ -116,7 +121,7 @@ function kubernetesState(inputs: Record<string, any>, name: string): Record<stri
 }
 
 class Recorder implements pulumi.runtime.Mocks {
-    resources: Omit<RecordedResource, "urn">[] = [];
+    resources: Omit<RecordedResource, "urn" | "parent">[] = [];
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
         this.resources.push({
@@ -176,7 +181,12 @@ function applyConfig(config: Record<string, unknown>): void {
 /** Drops the project's own modules from the require cache so the program runs afresh. */
 function forgetProgram(): void {
     for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}render${path.sep}`)) {
+        if (
+            id.startsWith(PROGRAM_DIR) &&
+            !id.includes(`${path.sep}node_modules${path.sep}`) &&
+            !id.includes(`${path.sep}render${path.sep}`) &&
+            !id.includes(`${path.sep}policy${path.sep}`)
+        ) {
             delete require.cache[id];
         }
     }
@@ -186,7 +196,13 @@ function forgetProgram(): void {
 const recorder = new Recorder();
 let installed = false;
 
-type MockMonitor = { resources: Map<string, { urn: string }> };
+type RegisterRequest = { getType(): string; getName(): string; getParent(): string };
+type MockMonitor = {
+    resources: Map<string, { urn: string }>;
+    registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
+};
+/** Parent URN of each registration, keyed by `type::name` (the mock API does not pass it on). */
+const parents = new Map<string, string>();
 function monitor(): MockMonitor {
     return (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
 }
@@ -195,12 +211,18 @@ function monitor(): MockMonitor {
 export async function installMocks(stack = "test"): Promise<void> {
     if (!installed) {
         await pulumi.runtime.setMocks(recorder, PROJECT, stack, false);
+        const m = monitor();
+        const register = m.registerResource.bind(m);
+        m.registerResource = (req, callback) => {
+            parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+            return register(req, callback);
+        };
         installed = true;
     }
 }
 
 /** Resources registered since the last run started (for specs that build components directly). */
-export function recorded(): Omit<RecordedResource, "urn">[] {
+export function recorded(): Omit<RecordedResource, "urn" | "parent">[] {
     return recorder.resources;
 }
 
@@ -213,17 +235,58 @@ export async function settle(): Promise<void> {
 export function resetRecording(): void {
     recorder.resources = [];
     monitor().resources.clear();
+    parents.clear();
 }
 
 /**
  * Runs index.ts with `config` (keys `key` or `namespace:key`) under mocks and returns what it registered.
  * Throws what the program throws (a ConfigError for bad configuration).
  */
-export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
+export async function runProgram(config: Record<string, unknown>, options: RunOptions = {}): Promise<ProgramRun> {
     await installMocks();
     resetRecording();
     applyConfig(config);
     forgetProgram();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return capture(() => require(path.join(PROGRAM_DIR, "index")), options);
+}
+
+/** How `runProgram` and `runRegistrations` run. */
+export interface RunOptions {
+    /**
+     * Keep the SDK's per-resource and per-promise stack captures as `pulumi up` pays for them
+     * (source-mapped under ts-node). Default false: the captures are skipped, since nothing here
+     * reads them; benchmarks set true to measure what users pay.
+     */
+    realStackTraces?: boolean;
+}
+
+/** The SDK's base classes, made concrete so the floor can register any type token as it is. */
+class RawResource extends pulumi.CustomResource {}
+class RawProvider extends pulumi.ProviderResource {}
+
+/**
+ * Registers, with no program logic, resources of the same types, names and inputs as `resources`:
+ * the SDK's own cost floor for that many registrations (bench/).
+ */
+export async function runRegistrations(resources: readonly RecordedResource[], options: RunOptions = {}): Promise<ProgramRun> {
+    await installMocks();
+    resetRecording();
+    return capture(() => {
+        for (const r of resources) {
+            if (r.type.startsWith("pulumi:providers:")) {
+                new RawProvider(r.type.split(":")[2], r.name, r.inputs);
+            } else if (r.custom) {
+                new RawResource(r.type, r.name, r.inputs);
+            } else {
+                new pulumi.ComponentResource(r.type, r.name, {});
+            }
+        }
+        return {};
+    }, options);
+}
+
+async function capture(program: () => Record<string, unknown>, options: RunOptions): Promise<ProgramRun> {
     const warnings: string[] = [];
     const notes: string[] = [];
     const log = pulumi.log as { warn: (msg: string) => void; info: (msg: string) => void };
@@ -238,15 +301,14 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
     // every promise (leak diagnostics); under ts-node each capture is source-mapped, milliseconds
     // each. No engine reads them here, so during the run traces are not formatted at all.
     const { prepareStackTrace, stackTraceLimit } = Error;
-    Error.prepareStackTrace = () => "";
-    Error.stackTraceLimit = 0;
+    if (!options.realStackTraces) {
+        Error.prepareStackTrace = () => "";
+        Error.stackTraceLimit = 0;
+    }
     let outputs: Record<string, any>;
     try {
         outputs =
-            (await pulumi.runtime.runInPulumiStack(async () => {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                return { ...require(path.join(ROOT, "index.ts")) };
-            })) ?? {};
+            (await pulumi.runtime.runInPulumiStack(async () => ({ ...program() }))) ?? {};
         await settle();
     } finally {
         Error.prepareStackTrace = prepareStackTrace;
@@ -261,7 +323,14 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
     }
     const resources = recorder.resources
         .filter((r) => r.type !== "pulumi:pulumi:Stack")
-        .map((r) => ({ ...r, urn: urns.get(`${r.type}::${r.name}`) ?? "" }));
+        .map((r) => {
+            const parent = parents.get(`${r.type}::${r.name}`) ?? "";
+            return {
+                ...r,
+                urn: urns.get(`${r.type}::${r.name}`) ?? "",
+                parent: parent.includes("::pulumi:pulumi:Stack::") ? "" : parent,
+            };
+        });
     return { resources, outputs: unwrapSecrets(outputs), warnings, notes };
 }
 
