@@ -16,6 +16,9 @@ export type DistinctUpdaterMode = (typeof DISTINCT_UPDATER_MODES)[number];
 export const STORY_VOLUMES = ["emptyDir", "hostPath", "claim"] as const;
 export type StoryVolume = (typeof STORY_VOLUMES)[number];
 
+export const ACCESS_MODES_MODES = ["colocated", "spread", "readersOnly"] as const;
+export type AccessModesMode = (typeof ACCESS_MODES_MODES)[number];
+
 export const KIND_RWX_BACKENDS = ["longhorn", "nfs", "none"] as const;
 
 /** A student of the class. `name` keys every per-student resource. */
@@ -96,7 +99,7 @@ export interface DemosConfig {
     sideUpdater: { enabled: boolean };
     chatroulette: { enabled: boolean; frontImage?: string; backImage?: string; backReplicas: number };
     story: { enabled: boolean; volume: StoryVolume; replicas: number; image?: string };
-    accessModes: { enabled: boolean; writers: number; readers: number };
+    accessModes: { enabled: boolean; mode: AccessModesMode; writers: number; readers: number };
 }
 
 export interface StudentQuotaConfig {
@@ -590,7 +593,7 @@ function parseDemos(value: unknown, hasRwx: boolean, rwxReason: string): DemosCo
     const st = asObject("demos.story", o.story);
     rejectUnknownKeys("demos.story", st, ["enabled", "volume", "replicas", "image"]);
     const am = asObject("demos.accessModes", o.accessModes);
-    rejectUnknownKeys("demos.accessModes", am, ["enabled", "writers", "readers"]);
+    rejectUnknownKeys("demos.accessModes", am, ["enabled", "mode", "writers", "readers"]);
 
     const demos: DemosConfig = {
         distinctUpdater: {
@@ -614,10 +617,15 @@ function parseDemos(value: unknown, hasRwx: boolean, rwxReason: string): DemosCo
         },
         accessModes: {
             enabled: bool("demos.accessModes.enabled", am.enabled, true),
+            mode: oneOf("demos.accessModes.mode", am.mode, ACCESS_MODES_MODES, "colocated"),
             writers: int("demos.accessModes.writers", am.writers, 2, 0, 20),
             readers: int("demos.accessModes.readers", am.readers, 2, 0, 20),
         },
     };
+    const am2 = demos.accessModes;
+    if (am2.enabled && (am2.mode === "readersOnly" ? am2.readers : am2.writers + am2.readers) === 0) {
+        throw new ConfigError("demos.accessModes", `mode ${am2.mode} with these writers/readers counts starts no pod; raise readers or writers`);
+    }
     if (!hasRwx) {
         const needRwx: [boolean, string][] = [
             [demos.distinctUpdater.enabled && demos.distinctUpdater.mode === "rwx", "demos.distinctUpdater.mode"],

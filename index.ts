@@ -105,7 +105,14 @@ if (demos.accessModes.enabled) {
     }
     const a = new AccessModesDemo(
         "access-modes",
-        { namespace: "access-modes", volume, writers: demos.accessModes.writers, readers: demos.accessModes.readers },
+        {
+            namespace: "access-modes",
+            volume,
+            placement: demos.accessModes.mode === "colocated" ? "colocated" : "spread",
+            // Readers alone, all read-only, attach the disk read-only to every node.
+            writers: demos.accessModes.mode === "readersOnly" ? 0 : demos.accessModes.writers,
+            readers: demos.accessModes.readers,
+        },
         onCluster,
     );
     demoOutputs.accessModes = {

@@ -224,7 +224,14 @@ describe("config", () => {
             assert.strictEqual(d.chatroulette.enabled, true);
             assert.strictEqual(d.chatroulette.backReplicas, 1);
             assert.deepStrictEqual([d.story.enabled, d.story.volume], [true, "claim"]);
-            assert.deepStrictEqual([d.accessModes.enabled, d.accessModes.writers, d.accessModes.readers], [true, 2, 2]);
+            assert.deepStrictEqual(
+                [d.accessModes.enabled, d.accessModes.mode, d.accessModes.writers, d.accessModes.readers],
+                [true, "colocated", 2, 2],
+            );
+        });
+        it("rejects an unknown access-modes mode and a demo that starts no pod", () => {
+            rejects({ ...gke, demos: { accessModes: { mode: "random" } } }, "demos.accessModes.mode", "colocated, spread, readersOnly");
+            rejects({ ...gke, demos: { accessModes: { mode: "readersOnly", readers: 0 } } }, "demos.accessModes", "starts no pod");
         });
         it("rejects an unknown distinct-updater mode", () => {
             rejects({ ...gke, demos: { distinctUpdater: { mode: "rwop" } } }, "demos.distinctUpdater.mode", "rwo, affinity, rwx");

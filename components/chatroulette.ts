@@ -1,0 +1,296 @@
+/**
+ * chatroulette (TalanLabs/formation-k8s, chapter 7): a front Deployment and a back Deployment that
+ * stores uploaded images on a shared volume mounted at /images, configured by the ConfigMap
+ * `env-config` (APP_STORAGE=fs, DB_DIRECTORY=/images).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+    RESOURCES,
+    appLabels,
+    countProblem,
+    courseImageContainer,
+    createNamespace,
+    namespaceProblem,
+    podSecurity,
+    portForwardCommand,
+    rejectInvalid,
+    requiredProblem,
+    selectorLabels,
+} from "./common";
+
+const TYPE = "kvl:apps:Chatroulette";
+
+/*
+ * The course's images. The one sanctioned exception to "never `latest`": `latest` is the only tag
+ * the course publishes, and the registry is private to the course's AWS account, so no other tag
+ * can be pinned from here. Point `frontImage` / `backImage` at a copy in your own registry, under
+ * a fixed tag, to run the demo anywhere else.
+ */
+/**
+ * The course's front image (private ECR of the course's AWS account; only tag: `latest`).
+ * Override with `ChatrouletteArgs.frontImage`, e.g. a copy pushed to your registry under a fixed tag.
+ */
+export const CHATROULETTE_FRONT_IMAGE =
+    "810454728139.dkr.ecr.eu-west-3.amazonaws.com/k8-chatroulette-front:latest";
+/**
+ * The course's back image (private ECR of the course's AWS account; only tag: `latest`).
+ * Override with `ChatrouletteArgs.backImage`.
+ */
+export const CHATROULETTE_BACK_IMAGE =
+    "810454728139.dkr.ecr.eu-west-3.amazonaws.com/k8-chatroulette-back:latest";
+
+/** Object names, as in the course. */
+export const CHATROULETTE_NAMES = {
+    front: "front",
+    back: "back",
+    configMap: "env-config",
+    claim: "chat-images",
+    /** Name of the volume in the back's pod template. */
+    volume: "chat-images",
+} as const;
+
+/** Where the back stores images. */
+export const IMAGES_DIR = "/images";
+/** Exactly what the course's ConfigMap holds. */
+export const CHATROULETTE_ENV = { APP_STORAGE: "fs", DB_DIRECTORY: IMAGES_DIR } as const;
+/** Local port of the port-forward command. */
+export const CHATROULETTE_LOCAL_PORT = 8080;
+
+/** The component creates the claim `chat-images` (ReadWriteMany). */
+export interface ChatrouletteNewClaim {
+    /** Class of the claim; it must offer ReadWriteMany. */
+    storageClassName: string;
+    /** Size the claim requests. Default "100Mi" (the course's). */
+    size?: string;
+}
+
+/** The component mounts a claim someone else made (a student's `home`), in the same namespace. */
+export interface ChatrouletteExistingClaim {
+    /** Name of the claim, in `namespace`. */
+    existingClaim: string;
+}
+
+export interface ChatrouletteArgs {
+    /** Namespace of every object; created by the component unless `createNamespace` is false. Required. */
+    namespace: string;
+    /**
+     * Whether the component creates `namespace`. Default true. Pass false when the namespace
+     * already exists (a student's namespace, made by the StudentEnvironment).
+     */
+    createNamespace?: boolean;
+    /** Front image. Default {@link CHATROULETTE_FRONT_IMAGE} (the course's; needs access to its ECR). */
+    frontImage?: string;
+    /** Back image. Default {@link CHATROULETTE_BACK_IMAGE} (the course's; needs access to its ECR). */
+    backImage?: string;
+    /**
+     * Replicas of the back. Default 1. The back rewrites a single JSON file on the volume without
+     * any locking: two replicas, even on a ReadWriteMany volume, would overwrite each other's
+     * writes and lose messages. More than 1 is accepted only to demonstrate exactly that.
+     */
+    backReplicas?: number;
+    /** Replicas of the front (stateless). Default 1. */
+    frontReplicas?: number;
+    /** Where /images lives: a new ReadWriteMany claim, or an existing claim. Required. */
+    storage: ChatrouletteNewClaim | ChatrouletteExistingClaim;
+}
+
+export class Chatroulette extends pulumi.ComponentResource {
+    /** The namespace everything is in. */
+    public readonly namespace: pulumi.Output<string>;
+    /** Class of the claim the component created, or "none" when it mounts an existing claim. */
+    public readonly storageClassName: pulumi.Output<string>;
+    /** The command that makes the front reachable on http://localhost:8080/. */
+    public readonly portForward: pulumi.Output<string>;
+    /** Name of the claim mounted at /images. */
+    public readonly claimName: pulumi.Output<string>;
+
+    constructor(name: string, args: ChatrouletteArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(TYPE, name, {}, opts);
+        const createNs = args.createNamespace ?? true;
+        const frontImage = args.frontImage ?? CHATROULETTE_FRONT_IMAGE;
+        const backImage = args.backImage ?? CHATROULETTE_BACK_IMAGE;
+        const backReplicas = args.backReplicas ?? 1;
+        const frontReplicas = args.frontReplicas ?? 1;
+        const storage = args.storage as
+            Partial<ChatrouletteNewClaim & ChatrouletteExistingClaim> | undefined;
+        const existing = storage?.existingClaim;
+        rejectInvalid(
+            this,
+            namespaceProblem("Chatroulette", args.namespace),
+            storage === undefined ||
+                (existing === undefined) === (storage.storageClassName === undefined)
+                ? "Chatroulette: storage must be either { storageClassName, size? } (a new ReadWriteMany claim) " +
+                      "or { existingClaim } (a claim already in the namespace)"
+                : undefined,
+            existing !== undefined
+                ? requiredProblem(
+                      "Chatroulette",
+                      "storage.existingClaim",
+                      existing,
+                      "to be a claim name",
+                  )
+                : requiredProblem(
+                      "Chatroulette",
+                      "storage.storageClassName",
+                      storage?.storageClassName,
+                      "(a ReadWriteMany class)",
+                  ),
+            requiredProblem("Chatroulette", "frontImage", frontImage, "to be an image reference"),
+            requiredProblem("Chatroulette", "backImage", backImage, "to be an image reference"),
+            countProblem("Chatroulette", "backReplicas", backReplicas),
+            countProblem("Chatroulette", "frontReplicas", frontReplicas),
+        );
+        const N = CHATROULETTE_NAMES;
+
+        const namespace: pulumi.Output<string> = createNs
+            ? createNamespace(name, args.namespace, this).metadata.name
+            : pulumi.output(args.namespace);
+
+        let claimName: string;
+        let storageClassName: string;
+        if (existing !== undefined) {
+            claimName = existing;
+            storageClassName = "none";
+        } else {
+            claimName = N.claim;
+            storageClassName = storage?.storageClassName as string;
+            new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-claim`,
+                {
+                    metadata: {
+                        name: N.claim,
+                        namespace,
+                        labels: appLabels("chatroulette-back", name),
+                    },
+                    spec: {
+                        accessModes: ["ReadWriteMany"],
+                        storageClassName,
+                        resources: { requests: { storage: storage?.size ?? "100Mi" } },
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        new k8s.core.v1.ConfigMap(
+            `${name}-env-config`,
+            {
+                metadata: {
+                    name: N.configMap,
+                    namespace,
+                    labels: appLabels("chatroulette-back", name),
+                },
+                data: { ...CHATROULETTE_ENV },
+            },
+            { parent: this },
+        );
+
+        const probe = (path: string): k8s.types.input.core.v1.Probe => ({
+            httpGet: { path, port: "web", scheme: "HTTP" },
+            periodSeconds: 10,
+        });
+
+        new k8s.apps.v1.Deployment(
+            `${name}-front`,
+            {
+                metadata: {
+                    name: N.front,
+                    namespace,
+                    labels: appLabels("chatroulette-front", name),
+                },
+                spec: {
+                    replicas: frontReplicas,
+                    selector: { matchLabels: selectorLabels("chatroulette-front") },
+                    template: {
+                        metadata: { labels: appLabels("chatroulette-front", name) },
+                        spec: {
+                            securityContext: podSecurity(),
+                            containers: [
+                                {
+                                    name: "front",
+                                    image: frontImage,
+                                    // `latest` moves: always pull, as the course does.
+                                    imagePullPolicy: "Always",
+                                    ports: [{ name: "web", containerPort: 8080, protocol: "TCP" }],
+                                    readinessProbe: probe("/"),
+                                    livenessProbe: probe("/"),
+                                    resources: RESOURCES.app,
+                                    securityContext: courseImageContainer(),
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        new k8s.apps.v1.Deployment(
+            `${name}-back`,
+            {
+                metadata: { name: N.back, namespace, labels: appLabels("chatroulette-back", name) },
+                spec: {
+                    replicas: backReplicas,
+                    // Recreate: never two backs writing the JSON file at once, and a claim that is
+                    // only ReadWriteOnce (a student's home on a cluster without RWX) is released
+                    // before the new pod, possibly on another node, needs it.
+                    strategy: { type: "Recreate" },
+                    selector: { matchLabels: selectorLabels("chatroulette-back") },
+                    template: {
+                        metadata: { labels: appLabels("chatroulette-back", name) },
+                        spec: {
+                            securityContext: podSecurity(),
+                            containers: [
+                                {
+                                    name: "back",
+                                    image: backImage,
+                                    imagePullPolicy: "Always",
+                                    envFrom: [{ configMapRef: { name: N.configMap } }],
+                                    ports: [{ name: "web", containerPort: 3000, protocol: "TCP" }],
+                                    readinessProbe: probe("/version"),
+                                    livenessProbe: probe("/version"),
+                                    volumeMounts: [{ name: N.volume, mountPath: IMAGES_DIR }],
+                                    resources: RESOURCES.app,
+                                    securityContext: courseImageContainer(),
+                                },
+                            ],
+                            volumes: [{ name: N.volume, persistentVolumeClaim: { claimName } }],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        for (const [svc, port, app] of [
+            [N.front, 80, "chatroulette-front"],
+            [N.back, 3000, "chatroulette-back"],
+        ] as const) {
+            new k8s.core.v1.Service(
+                `${name}-${svc}-service`,
+                {
+                    metadata: { name: svc, namespace, labels: appLabels(app, name) },
+                    spec: {
+                        type: "ClusterIP",
+                        selector: selectorLabels(app),
+                        ports: [{ name: "web", port, targetPort: "web", protocol: "TCP" }],
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        this.namespace = namespace;
+        this.storageClassName = pulumi.output(storageClassName);
+        this.portForward = portForwardCommand(namespace, N.front, CHATROULETTE_LOCAL_PORT, 80);
+        this.claimName = pulumi.output(claimName);
+        this.registerOutputs({
+            namespace: this.namespace,
+            storageClassName: this.storageClassName,
+            portForward: this.portForward,
+            claimName: this.claimName,
+        });
+    }
+}
