@@ -15,8 +15,8 @@ import * as YAML from "yaml";
 export const PROJECT = "kube-volume-lab";
 /** Where the program's modules are: the repository, or bin/ when running precompiled. */
 export const PROGRAM_DIR = path.resolve(__dirname, "..");
-/** The project directory (holds Pulumi.yaml and the stack files). */
-export const ROOT = fs.existsSync(path.join(PROGRAM_DIR, "Pulumi.yaml")) ? PROGRAM_DIR : path.resolve(PROGRAM_DIR, "..");
+/** The repository (package.json, Pulumi.yaml and the stack files): PROGRAM_DIR or its parent for bin/. */
+export const ROOT = fs.existsSync(path.join(PROGRAM_DIR, "package.json")) ? PROGRAM_DIR : path.resolve(PROGRAM_DIR, "..");
 
 /** One registered resource. */
 export interface RecordedResource {
@@ -30,6 +30,8 @@ export interface RecordedResource {
     provider?: string;
     /** URN of the parent resource ("" for the stack's direct children). */
     parent: string;
+    /** URNs this resource waits for (explicit dependsOn and dependencies of its inputs). */
+    dependencies: string[];
 }
 
 export interface ProgramRun {
@@ -121,7 +123,7 @@ function kubernetesState(inputs: Record<string, any>, name: string): Record<stri
 }
 
 class Recorder implements pulumi.runtime.Mocks {
-    resources: Omit<RecordedResource, "urn" | "parent">[] = [];
+    resources: Omit<RecordedResource, "urn" | "parent" | "dependencies">[] = [];
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
         this.resources.push({
@@ -196,13 +198,14 @@ function forgetProgram(): void {
 const recorder = new Recorder();
 let installed = false;
 
-type RegisterRequest = { getType(): string; getName(): string; getParent(): string };
+type RegisterRequest = { getType(): string; getName(): string; getParent(): string; getDependenciesList(): string[] };
 type MockMonitor = {
     resources: Map<string, { urn: string }>;
     registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
 };
-/** Parent URN of each registration, keyed by `type::name` (the mock API does not pass it on). */
+/** Parent and dependency URNs of each registration, keyed by `type::name` (the mock API does not pass them on). */
 const parents = new Map<string, string>();
+const dependencies = new Map<string, string[]>();
 function monitor(): MockMonitor {
     return (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
 }
@@ -215,6 +218,7 @@ export async function installMocks(stack = "test"): Promise<void> {
         const register = m.registerResource.bind(m);
         m.registerResource = (req, callback) => {
             parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+            dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
             return register(req, callback);
         };
         installed = true;
@@ -222,7 +226,7 @@ export async function installMocks(stack = "test"): Promise<void> {
 }
 
 /** Resources registered since the last run started (for specs that build components directly). */
-export function recorded(): Omit<RecordedResource, "urn" | "parent">[] {
+export function recorded(): Omit<RecordedResource, "urn" | "parent" | "dependencies">[] {
     return recorder.resources;
 }
 
@@ -236,6 +240,7 @@ export function resetRecording(): void {
     recorder.resources = [];
     monitor().resources.clear();
     parents.clear();
+    dependencies.clear();
 }
 
 /**
@@ -261,26 +266,66 @@ export interface RunOptions {
     realStackTraces?: boolean;
 }
 
-/** The SDK's base classes, made concrete so the floor can register any type token as it is. */
+/** The SDK's base classes, made concrete for type tokens no SDK class is found for. */
 class RawResource extends pulumi.CustomResource {}
 class RawProvider extends pulumi.ProviderResource {}
 
+type SdkClass = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+/** Kubernetes API groups as the SDK names its modules. */
+const KUBE_GROUPS: Record<string, string> = {
+    "storage.k8s.io": "storage",
+    "rbac.authorization.k8s.io": "rbac",
+    "networking.k8s.io": "networking",
+    "helm.sh": "helm",
+};
+
+/** The SDK class of a type token (`aws:efs/accessPoint:AccessPoint` → aws.efs.AccessPoint). */
+export function sdkClass(type: string): SdkClass | undefined {
+    try {
+        if (type === "pulumi:providers:kubernetes") {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return require("@pulumi/kubernetes").Provider;
+        }
+        const [pkg, module, name] = type.split(":");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        let node: any = require(`@pulumi/${pkg}`);
+        const parts = pkg === "kubernetes" ? module.split("/").map((p) => KUBE_GROUPS[p] ?? p) : [module.split("/")[0]];
+        for (const part of [...parts, name]) {
+            node = node?.[part];
+        }
+        return typeof node === "function" ? (node as SdkClass) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 /**
- * Registers, with no program logic, resources of the same types, names and inputs as `resources`:
- * the SDK's own cost floor for that many registrations (bench/).
+ * Registers, with no program logic, resources of the same types (the same SDK classes), names, inputs,
+ * parents, providers and dependencies as `resources`, in their registration order: the SDK's own cost
+ * floor for that stack (bench/). Components are plain ComponentResources with the same type tokens.
  */
 export async function runRegistrations(resources: readonly RecordedResource[], options: RunOptions = {}): Promise<ProgramRun> {
     await installMocks();
     resetRecording();
     return capture(() => {
+        const made = new Map<string, pulumi.Resource>();
         for (const r of resources) {
-            if (r.type.startsWith("pulumi:providers:")) {
-                new RawProvider(r.type.split(":")[2], r.name, r.inputs);
+            const parent = r.parent ? made.get(r.parent) : undefined;
+            const provider = r.provider ? (made.get(r.provider.split("::").slice(0, -1).join("::")) as pulumi.ProviderResource) : undefined;
+            const dependsOn = r.dependencies.map((u) => made.get(u)).filter((d): d is pulumi.Resource => d !== undefined);
+            let res: pulumi.Resource;
+            const Sdk = r.custom ? sdkClass(r.type) : undefined;
+            if (Sdk) {
+                res = new Sdk(r.name, r.inputs, { parent, provider, dependsOn });
+            } else if (r.type.startsWith("pulumi:providers:")) {
+                res = new RawProvider(r.type.split(":")[2], r.name, r.inputs, { parent, dependsOn });
             } else if (r.custom) {
-                new RawResource(r.type, r.name, r.inputs);
+                res = new RawResource(r.type, r.name, r.inputs, { parent, provider, dependsOn });
             } else {
-                new pulumi.ComponentResource(r.type, r.name, {});
+                res = new pulumi.ComponentResource(r.type, r.name, {}, { parent, dependsOn });
             }
+            made.set(r.urn, res);
         }
         return {};
     }, options);
@@ -329,6 +374,7 @@ async function capture(program: () => Record<string, unknown>, options: RunOptio
                 ...r,
                 urn: urns.get(`${r.type}::${r.name}`) ?? "",
                 parent: parent.includes("::pulumi:pulumi:Stack::") ? "" : parent,
+                dependencies: dependencies.get(`${r.type}::${r.name}`) ?? [],
             };
         });
     return { resources, outputs: unwrapSecrets(outputs), warnings, notes };

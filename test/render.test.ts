@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
 
+import { runRegistrations, sdkClass } from "../render/engine";
 import { applySets, RenderInputError, renderStack } from "../render/render";
 import { parseArgs } from "../render/cli";
 import { validateKubernetesObject } from "./components/k8sSchema";
@@ -27,6 +28,19 @@ describe("every Kubernetes object the program creates validates against the API 
             });
         }
     }
+});
+
+describe("the benchmark's SDK floor", () => {
+    it("re-registers the same resources with the same SDK classes, parents and providers", async () => {
+        const run = await runStack("eks", { students: ["ada", "bob"] });
+        for (const r of run.resources.filter((x) => x.custom)) {
+            assert.ok(sdkClass(r.type), `no SDK class found for ${r.type}`);
+        }
+        const floor = await runRegistrations(run.resources);
+        // Registration is asynchronous: compare as sets.
+        const shape = (rs: typeof run.resources) => rs.map((r) => [r.type, r.name, r.urn, r.parent].join(" ")).sort();
+        assert.deepStrictEqual(shape(floor.resources), shape(run.resources));
+    });
 });
 
 describe("render", () => {
