@@ -156,7 +156,8 @@ export function stackConfig(stack: string, dir = ROOT): Record<string, unknown> 
         const stacks = fs
             .readdirSync(dir)
             .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-            .filter((s): s is string => !!s);
+            .filter((s): s is string => !!s)
+            .sort();
         throw new Error(`no stack file Pulumi.${stack}.yaml; stacks are: ${stacks.join(", ")}`);
     }
     const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
