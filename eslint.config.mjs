@@ -19,6 +19,12 @@ export default tseslint.config(
         },
     },
     {
+        // Plain Node.js scripts run without a build step: CommonJS on purpose.
+        files: ["scripts/**/*.js"],
+        languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly", console: "readonly" } },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
         files: ["test/**/*.ts"],
         rules: { "@typescript-eslint/no-non-null-assertion": "off" },
     },
