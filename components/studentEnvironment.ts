@@ -55,8 +55,6 @@ export interface StudentEnvironmentArgs {
      * Default: not deployed.
      */
     app?: { frontImage?: string; backImage?: string };
-    /** Resources Kubernetes objects wait for (storage drivers). Default none. */
-    dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export class StudentEnvironment extends pulumi.ComponentResource {
@@ -78,7 +76,6 @@ export class StudentEnvironment extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`student name ${student} makes namespace ${nsName} longer than 63 characters`, this);
         }
         const studentLabel = { "kube-volume-lab/student": student, "app.kubernetes.io/part-of": "kube-volume-lab" };
-        const base = { parent: this, dependsOn: args.dependsOn };
 
         const ns = new k8s.core.v1.Namespace(
             `${name}-ns`,
@@ -93,7 +90,7 @@ export class StudentEnvironment extends pulumi.ComponentResource {
                     },
                 },
             },
-            base,
+            { parent: this },
         );
         const inNs = { parent: this, dependsOn: [ns] };
         const meta = (objectName: string) => ({ name: objectName, namespace: nsName, labels: studentLabel });
