@@ -168,6 +168,20 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
             { parent: this, dependsOn: nodePolicies },
         );
 
+        // The VPC CNI with its network policy agent on: students' NetworkPolicies are enforced.
+        new aws.eks.Addon(
+            `${name}-vpc-cni`,
+            {
+                clusterName,
+                addonName: "vpc-cni",
+                configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                tags,
+            },
+            { parent: this, dependsOn: [this.nodeGroup] },
+        );
+
         // --- CSI add-ons, each bound to its role by Pod Identity.
         const podIdentity = new aws.eks.Addon(
             `${name}-pod-identity-agent`,

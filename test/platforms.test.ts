@@ -147,7 +147,14 @@ describe("platform: eks", () => {
 
     it("installs the EFS CSI add-on bound by Pod Identity to the role with AmazonEFSCSIDriverPolicy", () => {
         const addons = ofType(run, "aws:eks/addon:Addon").map((a) => a.inputs);
-        assert.deepStrictEqual(addons.map((a) => a.addonName).sort(), ["aws-ebs-csi-driver", "aws-efs-csi-driver", "eks-pod-identity-agent"]);
+        assert.deepStrictEqual(addons.map((a) => a.addonName).sort(), [
+            "aws-ebs-csi-driver",
+            "aws-efs-csi-driver",
+            "eks-pod-identity-agent",
+            "vpc-cni",
+        ]);
+        const cni = addons.find((a) => a.addonName === "vpc-cni")!;
+        assert.deepStrictEqual(JSON.parse(cni.configurationValues), { enableNetworkPolicy: "true" }, "students' NetworkPolicies must be enforced");
         const efs = addons.find((a) => a.addonName === "aws-efs-csi-driver")!;
         const efsRoleName = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) =>
             a.inputs.policyArn.endsWith("/AmazonEFSCSIDriverPolicy"),
