@@ -145,8 +145,6 @@ export function renderRun(run: ProgramRun, stack: string): Render {
         if (obj.metadata.name === undefined && obj.metadata.generateName === undefined) {
             obj.metadata.name = `${r.name}-${AUTONAME_SUFFIX}`;
         }
-        delete obj.id;
-        delete obj.urn;
         objects.push(obj);
         const group = groupOf(r, byUrn);
         groups.set(group, [...(groups.get(group) ?? []), obj]);
