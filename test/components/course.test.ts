@@ -1,5 +1,5 @@
 /**
- * The course corpus: for each manifest set in ../shared/fixtures/course/, our component in the
+ * The course corpus: for each manifest set in test/fixtures/course/, our component in the
  * matching mode produces at least the same objects, with the same values in the fields that
  * matter (replicas, ports, probes, mount paths, volumes, access modes, affinity, ConfigMap data,
  * claim names). What differs on purpose is listed in DELIBERATE_DIFFERENCES and asserted where
@@ -16,7 +16,7 @@ import { DistinctUpdater, DistinctUpdaterMode } from "../../components/distinctU
 import { StoryApp } from "../../components/storyApp";
 import { KubeObject, build, find, podSpec } from "./helpers";
 
-const COURSE = path.resolve(__dirname, "../../../shared/fixtures/course");
+const COURSE = path.resolve(__dirname, "../fixtures/course");
 
 /** What we change on purpose, and why. Every entry is checked below where it applies. */
 export const DELIBERATE_DIFFERENCES: Record<string, string> = {

@@ -6,7 +6,7 @@ import { SCENARIOS } from "./scenarios";
 
 const RWO = "rwo-shared-without-colocation";
 
-describe("course manifests (../shared/fixtures/course)", () => {
+describe("course manifests (test/fixtures/course)", () => {
     it("has the files the scenarios name", async () => {
         assert.equal(courseFiles("kia-").length, 5);
         assert.equal(courseFiles("chatroulette-").length, 3);

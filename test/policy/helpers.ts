@@ -9,7 +9,7 @@ import { main, parseManifests } from "../../policy/cli";
 import { SimulatedResource, Violation } from "../../policy/pack";
 
 /** The course manifests shared by the project. */
-export const COURSE_DIR = path.resolve(__dirname, "../../../shared/fixtures/course");
+export const COURSE_DIR = path.resolve(__dirname, "../fixtures/course");
 
 /** Objects of the named course fixture files (e.g. "kia-pod.data-writer.yaml"). */
 export function courseObjects(...files: string[]): KubeObject[] {

@@ -1,4 +1,4 @@
-/** The course scenarios of ../shared/fixtures/course/README.md with their required verdicts. */
+/** The course scenarios of test/fixtures/course/README.md with their required verdicts. */
 import { courseFiles } from "./helpers";
 
 const RWO = "rwo-shared-without-colocation";
