@@ -9,7 +9,8 @@
  * Stack captures are kept as the CLI pays for them (realStackTraces), so ts-node's source-map cost
  * shows. Each figure is the median of --repeat runs after one warm-up run per stack.
  */
-import { installMocks, runProgram, runRegistrations, stackConfig } from "../render/engine";
+import { installMocks, runProgram, stackConfig } from "../render/engine";
+import { runRegistrations } from "./floor";
 
 function arg(name: string, fallback: string): string {
     const i = process.argv.indexOf(`--${name}`);

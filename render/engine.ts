@@ -5,6 +5,9 @@
  * Cloud outputs the program reads back (cluster endpoints, file system ids, IP addresses) get
  * deterministic placeholder values derived from the resource's name, so the same input always
  * gives the same record. Any invoke not listed in INVOKES throws, so a new one cannot pass silently.
+ * Every record is keyed by the URN the mock monitor gave the registration, never by type and name:
+ * two components may each own a child of the same type and name (a student named `story` and the
+ * StoryApp demo both own a `story-ns` Namespace).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -32,6 +35,20 @@ export interface RecordedResource {
     parent: string;
     /** URNs this resource waits for (explicit dependsOn and dependencies of its inputs). */
     dependencies: string[];
+    /** Resource options the registration carried (only those set). */
+    options: RecordedOptions;
+}
+
+/** Resource options as the SDK sends them to the engine (RegisterResourceRequest), only those set. */
+export interface RecordedOptions {
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    deleteBeforeReplace?: boolean;
+    ignoreChanges?: string[];
+    replaceOnChanges?: string[];
+    additionalSecretOutputs?: string[];
+    /** URN of the resource whose deletion deletes this one. */
+    deletedWith?: string;
 }
 
 export interface ProgramRun {
@@ -54,11 +71,30 @@ export const AUTONAME_SUFFIX = "xxxxxxxx";
 
 /** Invokes the program may call, with deterministic answers. */
 const INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
-    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
-        names: ["mock-region-1a", "mock-region-1b", "mock-region-1c"],
-        zoneIds: ["mrz1-az1", "mrz1-az2", "mrz1-az3"],
-        id: "mock-region-1",
-        state: "available",
+    // A region with three Availability Zones and an opted-in Local Zone, listed second as
+    // DescribeAvailabilityZones would unless a filter on opt-in-status leaves it out (AZs always have
+    // opt-in-not-required; Local Zones opted-in or not-opted-in).
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (inputs) => {
+        const zones = [
+            ["mock-region-1a", "mrz1-az1", "opt-in-not-required"],
+            ["mock-region-1-lcl-1a", "mrz1-lcl1-az1", "opted-in"],
+            ["mock-region-1b", "mrz1-az2", "opt-in-not-required"],
+            ["mock-region-1c", "mrz1-az3", "opt-in-not-required"],
+        ].filter(([, , optIn]) =>
+            ((inputs?.filters ?? []) as { name: string; values: string[] }[]).every(
+                (f) => f.name !== "opt-in-status" || f.values.includes(optIn),
+            ),
+        );
+        return { names: zones.map((z) => z[0]), zoneIds: zones.map((z) => z[1]), id: "mock-region-1", state: "available" };
+    },
+    // An existing VPC (eks.vpc.existingVpcId) on a range outside RFC 1918 (RFC 2544 benchmarking space,
+    // used privately by some networks): the student egress rule must except it by the VPC's own range.
+    "aws:ec2/getVpc:getVpc": (inputs) => ({ id: inputs?.id, cidrBlock: "198.18.0.0/16", state: "available" }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: "123456789012",
+        arn: "arn:aws:sts::123456789012:assumed-role/kvl-deployer/pulumi-session",
+        id: "123456789012",
+        userId: "AROAMOCKDEPLOYER:pulumi-session",
     }),
 };
 
@@ -113,25 +149,76 @@ function resourceId(type: string, name: string): string {
     return `${prefixes[type] ?? `${name}-id-`}${h}`;
 }
 
-/** Kubernetes objects come back as the API server would return their identity. */
+/** Base64, as Secret data comes back from the API server. */
+const b64 = (text: string): string => Buffer.from(text).toString("base64");
+
+/**
+ * Kubernetes objects come back as the API server would return their identity. A Secret of type
+ * kubernetes.io/service-account-token comes back with the data the token controller adds: `token`,
+ * `ca.crt` and `namespace` (kubernetes pkg/controller/serviceaccount/tokens_controller.go;
+ * https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#token-controller),
+ * so a kubeconfig built from it can be checked. The token is a placeholder derived from the Secret.
+ */
 function kubernetesState(inputs: Record<string, any>, name: string): Record<string, any> {
     const metadata = { ...(inputs.metadata ?? {}) };
     if (metadata.name === undefined && metadata.generateName === undefined) {
         metadata.name = `${name}-${AUTONAME_SUFFIX}`;
     }
-    return { ...inputs, metadata };
+    const state: Record<string, any> = { ...inputs, metadata };
+    if (inputs.kind === "Secret" && inputs.type === "kubernetes.io/service-account-token") {
+        const namespace = metadata.namespace ?? "default";
+        state.data = {
+            ...(inputs.data ?? {}),
+            token: b64(mockServiceAccountToken(namespace, metadata.name)),
+            "ca.crt": b64(`mock-cluster-ca-${tag(namespace)}`),
+            namespace: b64(namespace),
+        };
+    }
+    return state;
+}
+
+/** The placeholder token the mock's token controller puts in a service-account-token Secret. */
+export function mockServiceAccountToken(namespace: string, secretName: string): string {
+    return `mock-sa-token-${tag(`${namespace}/${secretName}`, 16)}`;
+}
+
+/** What the SDK sent with a registration: read from the request before the mock engine sees it. */
+interface Registration {
+    type: string;
+    name: string;
+    urn: string;
+    parent: string;
+    dependencies: string[];
+    options: RecordedOptions;
 }
 
 class Recorder implements pulumi.runtime.Mocks {
-    resources: Omit<RecordedResource, "urn" | "parent" | "dependencies">[] = [];
+    resources: RecordedResource[] = [];
+    /**
+     * The registration the mock monitor is handling. Its registerResource calls newResource before its
+     * first await (@pulumi/pulumi runtime/mocks.js MockMonitor.registerResource), so the wrapper in
+     * installMocks sets this synchronously around that call and newResource reads it.
+     */
+    pending: Registration | undefined;
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        const reg = this.pending;
+        if (reg === undefined || reg.type !== args.type || reg.name !== args.name) {
+            throw new Error(
+                `render/engine: ${args.type} ${args.name} reached the mocks without its registration ` +
+                    "(a read or an SDK change in MockMonitor.registerResource); the recorder cannot key it by URN",
+            );
+        }
         this.resources.push({
             type: args.type,
             name: args.name,
+            urn: reg.urn,
             inputs: unwrapSecrets(args.inputs),
             custom: args.custom ?? true,
-            provider: args.provider,
+            provider: args.provider || undefined,
+            parent: reg.parent,
+            dependencies: reg.dependencies,
+            options: reg.options,
         });
         const isKube = args.type.startsWith("kubernetes:") && !args.type.startsWith("pulumi:providers:");
         const state = isKube
@@ -199,16 +286,42 @@ function forgetProgram(): void {
 const recorder = new Recorder();
 let installed = false;
 
-type RegisterRequest = { getType(): string; getName(): string; getParent(): string; getDependenciesList(): string[] };
+type RegisterRequest = {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+    hasProtect(): boolean;
+    getProtect(): boolean | undefined;
+    hasRetainondelete(): boolean;
+    getRetainondelete(): boolean | undefined;
+    getDeletebeforereplacedefined(): boolean;
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+    getAdditionalsecretoutputsList(): string[];
+    getDeletedwith(): string;
+};
 type MockMonitor = {
     resources: Map<string, { urn: string }>;
+    newUrn(parent: string, type: string, name: string): string;
     registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
 };
-/** Parent and dependency URNs of each registration, keyed by `type::name` (the mock API does not pass them on). */
-const parents = new Map<string, string>();
-const dependencies = new Map<string, string[]>();
 function monitor(): MockMonitor {
     return (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
+}
+
+/** The options of a registration that are set (proto3 getters return "" / [] / false when unset). */
+function optionsOf(req: RegisterRequest): RecordedOptions {
+    const o: RecordedOptions = {};
+    if (req.hasProtect()) o.protect = req.getProtect();
+    if (req.hasRetainondelete()) o.retainOnDelete = req.getRetainondelete();
+    if (req.getDeletebeforereplacedefined()) o.deleteBeforeReplace = req.getDeletebeforereplace();
+    if (req.getIgnorechangesList().length > 0) o.ignoreChanges = req.getIgnorechangesList();
+    if (req.getReplaceonchangesList().length > 0) o.replaceOnChanges = req.getReplaceonchangesList();
+    if (req.getAdditionalsecretoutputsList().length > 0) o.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
+    if (req.getDeletedwith() !== "") o.deletedWith = req.getDeletedwith();
+    return o;
 }
 
 /** Installs Pulumi's mocks once per process (test/setup.ts, the render and bench commands). */
@@ -218,16 +331,27 @@ export async function installMocks(stack = "test"): Promise<void> {
         const m = monitor();
         const register = m.registerResource.bind(m);
         m.registerResource = (req, callback) => {
-            parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
-            dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
-            return register(req, callback);
+            // The URN the mock monitor is about to give this registration (MockMonitor.newUrn).
+            recorder.pending = {
+                type: req.getType(),
+                name: req.getName(),
+                urn: m.newUrn(req.getParent(), req.getType(), req.getName()),
+                parent: req.getParent(),
+                dependencies: req.getDependenciesList(),
+                options: optionsOf(req),
+            };
+            try {
+                return register(req, callback);
+            } finally {
+                recorder.pending = undefined;
+            }
         };
         installed = true;
     }
 }
 
 /** Resources registered since the last run started (for specs that build components directly). */
-export function recorded(): Omit<RecordedResource, "urn" | "parent" | "dependencies">[] {
+export function recorded(): RecordedResource[] {
     return recorder.resources;
 }
 
@@ -240,8 +364,6 @@ export async function settle(): Promise<void> {
 export function resetRecording(): void {
     recorder.resources = [];
     monitor().resources.clear();
-    parents.clear();
-    dependencies.clear();
 }
 
 /**
@@ -257,7 +379,17 @@ export async function runProgram(config: Record<string, unknown>, options: RunOp
     return capture(() => require(path.join(PROGRAM_DIR, "index")), options);
 }
 
-/** How `runProgram` and `runRegistrations` run. */
+/**
+ * Runs `program` (any function registering resources) as a stack under the mocks and returns what it
+ * registered: the building block of `runProgram`, and of the benchmark's SDK floor (bench/floor.ts).
+ */
+export async function runUnderMocks(program: () => Record<string, unknown>, options: RunOptions = {}): Promise<ProgramRun> {
+    await installMocks();
+    resetRecording();
+    return capture(program, options);
+}
+
+/** How `runProgram` and `runUnderMocks` run. */
 export interface RunOptions {
     /**
      * Keep the SDK's per-resource and per-promise stack captures as `pulumi up` pays for them
@@ -265,71 +397,6 @@ export interface RunOptions {
      * reads them; benchmarks set true to measure what users pay.
      */
     realStackTraces?: boolean;
-}
-
-/** The SDK's base classes, made concrete for type tokens no SDK class is found for. */
-class RawResource extends pulumi.CustomResource {}
-class RawProvider extends pulumi.ProviderResource {}
-
-type SdkClass = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
-
-/** Kubernetes API groups as the SDK names its modules. */
-const KUBE_GROUPS: Record<string, string> = {
-    "storage.k8s.io": "storage",
-    "rbac.authorization.k8s.io": "rbac",
-    "networking.k8s.io": "networking",
-    "helm.sh": "helm",
-};
-
-/** The SDK class of a type token (`aws:efs/accessPoint:AccessPoint` → aws.efs.AccessPoint). */
-export function sdkClass(type: string): SdkClass | undefined {
-    try {
-        if (type === "pulumi:providers:kubernetes") {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            return require("@pulumi/kubernetes").Provider;
-        }
-        const [pkg, module, name] = type.split(":");
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        let node: any = require(`@pulumi/${pkg}`);
-        const parts = pkg === "kubernetes" ? module.split("/").map((p) => KUBE_GROUPS[p] ?? p) : [module.split("/")[0]];
-        for (const part of [...parts, name]) {
-            node = node?.[part];
-        }
-        return typeof node === "function" ? (node as SdkClass) : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
-/**
- * Registers, with no program logic, resources of the same types (the same SDK classes), names, inputs,
- * parents, providers and dependencies as `resources`, in their registration order: the SDK's own cost
- * floor for that stack (bench/). Components are plain ComponentResources with the same type tokens.
- */
-export async function runRegistrations(resources: readonly RecordedResource[], options: RunOptions = {}): Promise<ProgramRun> {
-    await installMocks();
-    resetRecording();
-    return capture(() => {
-        const made = new Map<string, pulumi.Resource>();
-        for (const r of resources) {
-            const parent = r.parent ? made.get(r.parent) : undefined;
-            const provider = r.provider ? (made.get(r.provider.split("::").slice(0, -1).join("::")) as pulumi.ProviderResource) : undefined;
-            const dependsOn = r.dependencies.map((u) => made.get(u)).filter((d): d is pulumi.Resource => d !== undefined);
-            let res: pulumi.Resource;
-            const Sdk = r.custom ? sdkClass(r.type) : undefined;
-            if (Sdk) {
-                res = new Sdk(r.name, r.inputs, { parent, provider, dependsOn });
-            } else if (r.type.startsWith("pulumi:providers:")) {
-                res = new RawProvider(r.type.split(":")[2], r.name, r.inputs, { parent, dependsOn });
-            } else if (r.custom) {
-                res = new RawResource(r.type, r.name, r.inputs, { parent, provider, dependsOn });
-            } else {
-                res = new pulumi.ComponentResource(r.type, r.name, {}, { parent, dependsOn });
-            }
-            made.set(r.urn, res);
-        }
-        return {};
-    }, options);
 }
 
 async function capture(program: () => Record<string, unknown>, options: RunOptions): Promise<ProgramRun> {
@@ -351,33 +418,34 @@ async function capture(program: () => Record<string, unknown>, options: RunOptio
         Error.prepareStackTrace = () => "";
         Error.stackTraceLimit = 0;
     }
+    // The Pulumi language host fails the program on any unhandled rejection (@pulumi/pulumi
+    // cmd/run/run.js: process.on("unhandledRejection", uncaughtHandler)), such as an error thrown in an
+    // apply that no resource waits on; so does this engine, instead of dropping it.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => {
+        unhandled.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
     let outputs: Record<string, any>;
     try {
         outputs =
             (await pulumi.runtime.runInPulumiStack(async () => ({ ...program() }))) ?? {};
         await settle();
+        // Rejections are reported after the microtask queue drains.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (unhandled.length > 0) {
+            throw unhandled[0] instanceof Error ? unhandled[0] : new Error(String(unhandled[0]));
+        }
     } finally {
+        process.off("unhandledRejection", onUnhandled);
         Error.prepareStackTrace = prepareStackTrace;
         Error.stackTraceLimit = stackTraceLimit;
         log.warn = warn;
         log.info = info;
     }
-    const urns = new Map<string, string>();
-    for (const { urn } of monitor().resources.values()) {
-        const parts = urn.split("::");
-        urns.set(`${parts[2].split("$").pop()}::${parts.slice(3).join("::")}`, urn);
-    }
     const resources = recorder.resources
         .filter((r) => r.type !== "pulumi:pulumi:Stack")
-        .map((r) => {
-            const parent = parents.get(`${r.type}::${r.name}`) ?? "";
-            return {
-                ...r,
-                urn: urns.get(`${r.type}::${r.name}`) ?? "",
-                parent: parent.includes("::pulumi:pulumi:Stack::") ? "" : parent,
-                dependencies: dependencies.get(`${r.type}::${r.name}`) ?? [],
-            };
-        });
+        .map((r) => ({ ...r, parent: r.parent.includes("::pulumi:pulumi:Stack::") ? "" : r.parent }));
     return { resources, outputs: unwrapSecrets(outputs), warnings, notes };
 }
 
@@ -387,7 +455,8 @@ function unwrapSecrets(value: any): any {
         return value.map(unwrapSecrets);
     }
     if (value && typeof value === "object") {
-        if (value["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") {
+        // The SDK's own marker of a serialized secret (@pulumi/pulumi runtime/rpc.d.ts).
+        if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
             return unwrapSecrets(value.value);
         }
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));

@@ -12,7 +12,152 @@ import { AUTONAME_SUFFIX, type ProgramRun, type RecordedResource, runProgram, st
 /** Raised for a bad `--stack` or `--set`: the CLI prints the message and exits 2. */
 export class RenderInputError extends Error {}
 
-/** Applies `key=value` overrides (dotted paths into objects, values parsed as YAML) to a stack's config. */
+/** One segment of a property path: a map key or an array index. */
+type PathSegment = string | number;
+
+/**
+ * Parses a config key's path as `pulumi config set --path` does: `name`, `.name`, `[index]` and
+ * `["quoted key"]` segments (pulumi/pulumi sdk/go/common/resource/properties_path.go,
+ * parsePropertyPath, read loosely as ParsePropertyPath does).
+ */
+export function parsePropertyPath(path: string): PathSegment[] {
+    const out: PathSegment[] = [];
+    let rest = path;
+    if (rest.startsWith(".")) {
+        throw new Error("expected property path to start with a name or index");
+    }
+    while (rest.length > 0) {
+        if (rest[0] === ".") {
+            rest = rest.slice(1);
+            if (rest.length === 0) {
+                throw new Error("expected property path to end with a name or index");
+            }
+        } else if (rest[0] === "[") {
+            if (rest[1] === '"') {
+                let key = "";
+                let i = 2;
+                for (;;) {
+                    if (i >= rest.length) {
+                        throw new Error("missing closing quote in property name");
+                    } else if (rest[i] === '"') {
+                        i++;
+                        break;
+                    } else if (rest[i] === "\\" && rest[i + 1] === '"') {
+                        key += '"';
+                        i += 2;
+                    } else {
+                        key += rest[i++];
+                    }
+                }
+                if (rest[i] !== "]") {
+                    throw new Error("missing closing bracket in property access");
+                }
+                out.push(key);
+                rest = rest.slice(i + 1);
+            } else {
+                const close = rest.indexOf("]");
+                if (close < 0) {
+                    throw new Error("missing closing bracket in array index");
+                }
+                const index = rest.slice(1, close);
+                if (!/^[+-]?[0-9]+$/.test(index)) {
+                    throw new Error(`invalid array index: ${JSON.stringify(index)}`);
+                }
+                out.push(Number(index));
+                rest = rest.slice(close + 1);
+            }
+        } else {
+            let i = 0;
+            while (i < rest.length && rest[i] !== "." && rest[i] !== "[") i++;
+            out.push(rest.slice(0, i));
+            rest = rest.slice(i);
+        }
+    }
+    return out;
+}
+
+/** `students[0].name`, as Pulumi prints a property path in its errors. */
+function formatPath(path: readonly PathSegment[]): string {
+    return path
+        .map((p, i) =>
+            typeof p === "number" ? `[${p}]` : /^[A-Za-z0-9_]+$/.test(p) ? `${i === 0 ? "" : "."}${p}` : `[${JSON.stringify(p)}]`,
+        )
+        .join("");
+}
+
+/**
+ * A value set at a nested path: "true" and "false" become booleans, base-10 integers (not starting
+ * with 0 unless "0") become numbers, anything else stays a string — pulumi/pulumi
+ * sdk/go/common/resource/config/map.go, adjustObjectValue (strconv.Atoi: an optional sign, then digits).
+ */
+export function pathValue(text: string): string | number | boolean {
+    if (text === "true") return true;
+    if (text === "false") return false;
+    if (text.length > 1 && text[0] === "0") return text;
+    if (/^[+-]?[0-9]+$/.test(text)) {
+        const n = Number(text);
+        // Atoi parses 64-bit integers; beyond 2^53 a JavaScript number would silently round, so keep the text.
+        return Number.isSafeInteger(n) ? n : text;
+    }
+    return text;
+}
+
+/** A new container for the segment that will index it: an array long enough for the index, or a map. */
+function newContainer(segment: PathSegment): unknown[] | Record<string, unknown> {
+    return typeof segment === "number" ? Array.from({ length: segment + 1 }, () => null) : {};
+}
+
+/** pulumi/pulumi sdk/go/common/resource/config/object.go, object.Set, on plain JSON values. */
+function setAt(holder: { value: unknown }, prefix: PathSegment[], path: readonly PathSegment[], value: unknown): void {
+    if (path.length === 0) {
+        holder.value = value;
+        return;
+    }
+    const [head, ...rest] = path;
+    const isContainer = Array.isArray(holder.value) || (typeof holder.value === "object" && holder.value !== null);
+    if (!isContainer) {
+        if (holder.value === null || holder.value === undefined || prefix.length === 1) {
+            // A missing value, or (Pulumi's COMPAT rule) a scalar directly under the key, becomes a container.
+            holder.value = newContainer(head);
+        } else {
+            throw new Error(`${formatPath(prefix)}: expected ${typeof head === "number" ? "an array" : "a map"}`);
+        }
+    }
+    const here = [...prefix, head];
+    if (Array.isArray(holder.value)) {
+        const list = holder.value;
+        if (typeof head !== "number") {
+            throw new Error(`${formatPath(here)}: key for an array must be an int`);
+        }
+        if (head < 0 || head > list.length) {
+            throw new Error(`${formatPath(here)}: array index out of range (the list has ${list.length} item(s))`);
+        }
+        if (head === list.length) list.push(null);
+        const child = { value: list[head] };
+        setAt(child, here, rest, value);
+        list[head] = child.value;
+    } else {
+        const map = holder.value as Record<string, unknown>;
+        if (typeof head !== "string") {
+            throw new Error(`${formatPath(here)}: key for a map must be a string`);
+        }
+        const child = { value: map[head] };
+        setAt(child, here, rest, value);
+        map[head] = child.value;
+    }
+}
+
+/**
+ * Applies `key=value` overrides to a stack's config (keys `project:key`) as
+ * `pulumi config set --path key value` would (pulumi/pulumi pkg/cmd/pulumi/config/config.go calls
+ * `ps.Config.Set(key, config.NewValue(value), path)`; sdk/go/common/resource/config/map.go Map.Set):
+ * - a key without a namespace is the project's (`gcp:project` keeps its own);
+ * - a single segment (`studentApps=true`, `students=["ada","bob"]`) stores the text as given, which the
+ *   program then reads as Pulumi config (`getBoolean`, `getObject` parse it);
+ * - a path (`eks.kubernetesVersion=1.30`, `students[0].name=zoe`, `students[2]=carol`) sets one value
+ *   inside the object, creating maps and lists on the way, with `true`/`false` and integers converted
+ *   and everything else (1.30, 007) kept a string; an index may be at most the list's length (append).
+ */
 export function applySets(config: Record<string, unknown>, sets: readonly string[], project: string): Record<string, unknown> {
     const out: Record<string, unknown> = structuredClone(config);
     for (const set of sets) {
@@ -20,30 +165,33 @@ export function applySets(config: Record<string, unknown>, sets: readonly string
         if (eq <= 0) {
             throw new RenderInputError(`--set ${set}: expected key=value, e.g. --set demos.distinctUpdater.mode=rwo`);
         }
-        const path = set.slice(0, eq);
-        let value: unknown;
+        const key = set.slice(0, eq);
+        const text = set.slice(eq + 1);
+        const firstSep = key.search(/[.[]/);
+        const colon = key.indexOf(":");
+        const namespaced = colon > 0 && (firstSep < 0 || colon < firstSep);
+        const namespace = namespaced ? key.slice(0, colon) : project;
+        let path: PathSegment[];
         try {
-            value = YAML.parse(set.slice(eq + 1));
+            path = parsePropertyPath(namespaced ? key.slice(colon + 1) : key);
         } catch (e) {
-            throw new RenderInputError(`--set ${set}: the value is not valid YAML: ${(e as Error).message}`);
+            throw new RenderInputError(`--set ${set}: invalid config key path: ${(e as Error).message}`);
         }
-        const [head, ...rest] = path.split(".");
-        const key = head.includes(":") ? head : `${project}:${head}`;
-        if (rest.length === 0) {
-            out[key] = value;
+        if (path.length === 0 || typeof path[0] !== "string" || path[0] === "") {
+            throw new RenderInputError(`--set ${set}: the key must start with a name, e.g. students[0] or gke.nodeCount`);
+        }
+        const full = `${namespace}:${path[0]}`;
+        if (path.length === 1) {
+            out[full] = text;
             continue;
         }
-        let node = (out[key] ??= {}) as Record<string, unknown>;
-        for (const [i, part] of rest.entries()) {
-            if (typeof node !== "object" || node === null || Array.isArray(node)) {
-                throw new RenderInputError(`--set ${set}: ${[head, ...rest.slice(0, i)].join(".")} is not an object`);
-            }
-            if (i === rest.length - 1) {
-                node[part] = value;
-            } else {
-                node = (node[part] ??= {}) as Record<string, unknown>;
-            }
+        const root = { value: out[full] };
+        try {
+            setAt(root, [path[0]], path.slice(1), pathValue(text));
+        } catch (e) {
+            throw new RenderInputError(`--set ${set}: ${(e as Error).message}`);
         }
+        out[full] = root.value;
     }
     return out;
 }

@@ -6,8 +6,9 @@
  * or `readonly` validates), so {@link unknownKeyProblems} adds a closed list of the allowed keys of
  * the objects the project writes: the top level of every kind below, and the spec of Namespace,
  * Deployment, StatefulSet, DaemonSet, Pod (and pod templates), containers, Service,
- * PersistentVolumeClaim and PersistentVolume, volumes and volume mounts. Deeper objects (probes,
- * affinity terms, security contexts) are typed by the schemas but not closed.
+ * PersistentVolumeClaim, PersistentVolume, ValidatingAdmissionPolicy and its binding, volumes and
+ * volume mounts. Deeper objects (probes, affinity terms, security contexts, CEL validations) are
+ * typed by the schemas but not closed.
  */
 import {
     ConfigMap,
@@ -31,6 +32,10 @@ import {
 } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { StorageClass } from "kubernetes-models/storage.k8s.io/v1";
+import {
+    ValidatingAdmissionPolicy,
+    ValidatingAdmissionPolicyBinding,
+} from "kubernetes-models/admissionregistration.k8s.io/v1";
 
 type ModelClass = new (data: any) => { validate(): void };
 
@@ -57,6 +62,8 @@ const MODELS: Record<string, ModelClass> = {
     "rbac.authorization.k8s.io/v1/ClusterRoleBinding": ClusterRoleBinding,
     "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
     "storage.k8s.io/v1/StorageClass": StorageClass,
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": ValidatingAdmissionPolicy,
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": ValidatingAdmissionPolicyBinding,
 };
 
 /** The kinds {@link validateKubernetesObject} knows, as `apiVersion/kind`. */
@@ -87,6 +94,8 @@ const TOP_LEVEL: Record<string, readonly string[]> = {
     ClusterRole: [...META, "rules", "aggregationRule"],
     RoleBinding: [...META, "roleRef", "subjects"],
     ClusterRoleBinding: [...META, "roleRef", "subjects"],
+    ValidatingAdmissionPolicy: SPEC_STATUS,
+    ValidatingAdmissionPolicyBinding: [...META, "spec"],
     StorageClass: [
         ...META,
         "provisioner",
@@ -249,6 +258,17 @@ const SPEC: Record<string, readonly string[]> = {
     ...WORKLOAD_SPEC,
     Namespace: ["finalizers"],
     Pod: POD_SPEC,
+    // kubernetes-models admissionregistration.k8s.io/v1 ValidatingAdmissionPolicySpec / ...BindingSpec.
+    ValidatingAdmissionPolicy: [
+        "auditAnnotations",
+        "failurePolicy",
+        "matchConditions",
+        "matchConstraints",
+        "paramKind",
+        "validations",
+        "variables",
+    ],
+    ValidatingAdmissionPolicyBinding: ["matchResources", "paramRef", "policyName", "validationActions"],
     Service: [
         "allocateLoadBalancerNodePorts",
         "clusterIP",

@@ -61,10 +61,12 @@ describe("k8sSchema.validateKubernetesObject", () => {
             "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
             "networking.k8s.io/v1/NetworkPolicy",
             "batch/v1/CronJob",
+            "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy",
+            "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding",
         ]) {
             assert.ok(KNOWN_KINDS.includes(k), k);
         }
-        assert.strictEqual(KNOWN_KINDS.length, 21);
+        assert.strictEqual(KNOWN_KINDS.length, 23);
     });
 
     it("rejects a wrong type, naming the object and the schema path", () => {
