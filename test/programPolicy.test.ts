@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 
-import { runStackValidation, type Violation } from "../policy/pack";
+import { runStackValidation, type Violation } from "../policy/simulate";
 import type { ProgramRun } from "../render/engine";
 import { runStack, studentNames } from "./helpers";
 

@@ -6,28 +6,39 @@ import { hostPathMultipleReplicas } from "./hostpath-multiple-replicas";
 import { pvWithoutClaimRef } from "./pv-without-claimref";
 import { roxClaimMountedWritable } from "./rox-claim-mounted-writable";
 import { rwoRollingUpdateSurge } from "./rwo-rolling-update-surge";
-import { rwoSharedWithoutColocation } from "./rwo-shared-without-colocation";
+import {
+  rwoSharedHostPathPv,
+  rwoSharedNetworkFs,
+  rwoSharedNodeLocal,
+  rwoSharedWithoutColocation,
+} from "./rwo-shared-without-colocation";
 import { rwopSharedByPods } from "./rwop-shared-by-pods";
 
 /** Every rule, each a Pulumi policy of the same name. */
 export const RULES: readonly Rule[] = [
-    rwoSharedWithoutColocation,
-    rwopSharedByPods,
-    rwoRollingUpdateSurge,
-    accessModeUnsupportedByClass,
-    hostPathMultipleReplicas,
-    pvWithoutClaimRef,
-    roxClaimMountedWritable,
-    claimNotInInput,
+  rwoSharedWithoutColocation,
+  rwoSharedNodeLocal,
+  rwoSharedHostPathPv,
+  rwoSharedNetworkFs,
+  rwopSharedByPods,
+  rwoRollingUpdateSurge,
+  accessModeUnsupportedByClass,
+  hostPathMultipleReplicas,
+  pvWithoutClaimRef,
+  roxClaimMountedWritable,
+  claimNotInInput,
 ];
 
 export {
-    accessModeUnsupportedByClass,
-    claimNotInInput,
-    hostPathMultipleReplicas,
-    pvWithoutClaimRef,
-    roxClaimMountedWritable,
-    rwoRollingUpdateSurge,
-    rwoSharedWithoutColocation,
-    rwopSharedByPods,
+  accessModeUnsupportedByClass,
+  claimNotInInput,
+  hostPathMultipleReplicas,
+  pvWithoutClaimRef,
+  roxClaimMountedWritable,
+  rwoRollingUpdateSurge,
+  rwoSharedHostPathPv,
+  rwoSharedNetworkFs,
+  rwoSharedNodeLocal,
+  rwoSharedWithoutColocation,
+  rwopSharedByPods,
 };

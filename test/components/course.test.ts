@@ -15,6 +15,7 @@ import { Chatroulette } from "../../components/chatroulette";
 import { DistinctUpdater, DistinctUpdaterMode } from "../../components/distinctUpdater";
 import { StoryApp } from "../../components/storyApp";
 import { KubeObject, build, find, podSpec } from "./helpers";
+import { TEST_CHAT_IMAGES } from "./variants";
 
 const COURSE = path.resolve(__dirname, "../fixtures/course");
 
@@ -22,7 +23,8 @@ const COURSE = path.resolve(__dirname, "../fixtures/course");
 export const DELIBERATE_DIFFERENCES: Record<string, string> = {
     images:
         "Pinned tags (nginxinc/nginx-unprivileged:1.27.4-alpine, busybox:1.37.0) instead of :latest or no tag; " +
-        "the course's own app images (chatroulette ECR, rhannachi1991/k8s-story) keep :latest, the only tag they publish.",
+        "chatroulette takes the caller's images (the course's ECR is private; no default); the story app runs the " +
+        "course's app.js rewritten on node:22.14.0-alpine3.21 unless an image is given (the course's is latest-only).",
     resources: "Requests and limits on every container (course: none, or cpu 1m for the kia pods).",
     security:
         "Pod and container security contexts (seccomp RuntimeDefault, no privilege escalation, capabilities dropped); " +
@@ -37,18 +39,21 @@ export const DELIBERATE_DIFFERENCES: Record<string, string> = {
     claimSize:
         "distinct-updater claims 1Gi (course 1Mi, which provisioners round up); kia claim requests the PV's capacity (course 1Gi).",
     loopScript:
-        "The loop writes `date > index.html` (course: `echo $(date) > index.html`), same content.",
+        "The loop writes the date to a temp file and renames it over index.html (course: `echo $(date) > index.html`, " +
+        "which nginx can serve empty or half-written), same content.",
     probes: "nginx gets a readiness (GET /) and liveness (TCP) probe; the course had none.",
     strategies:
         "Explicit strategies: RWO loop and chatroulette back use Recreate, the server RollingUpdate maxSurge 1 / maxUnavailable 0; " +
-        "mode affinity's loop prefers the servers' node.",
+        "mode affinity: loop and server pods share one label and one required hostname podAffinity to it " +
+        "(course: only the servers required the loop's node, so a replaced loop could land elsewhere).",
     storyNames:
         "The story Deployment is named `story` (course: story-deployment); hostPath is /data/story (course: /data).",
     kiaPods:
         "The kia pods have fixed names data-writer-<i>/data-reader-<i> (course: generateName with kubectl create), " +
         '2 of each by default; the PV is pre-bound (claimRef, Retain, storageClassName "") and the claim names its volume.',
     chatroulette:
-        "Chatroulette adds the Services front and back (the course exercise created them separately) and keeps imagePullPolicy Always.",
+        "Chatroulette adds the Services front and back (the course exercise created them separately) and leaves " +
+        "imagePullPolicy to Kubernetes' default for the caller's (fixed-tag) images.",
     labels: "app.kubernetes.io/* labels are added next to the course's `app` selector label.",
 };
 
@@ -58,20 +63,6 @@ function courseDocs(...files: string[]): KubeObject[] {
             .map((d) => d.toJS())
             .filter((o): o is KubeObject => o && typeof o === "object" && "kind" in o),
     );
-}
-
-/** Evaluates a label selector (matchLabels, In/NotIn/Exists/DoesNotExist). */
-function selects(selector: any, labels: Record<string, string>): boolean {
-    for (const [k, v] of Object.entries(selector?.matchLabels ?? {}))
-        if (labels[k] !== v) return false;
-    for (const e of selector?.matchExpressions ?? []) {
-        const has = e.key in labels;
-        if (e.operator === "In" && !(has && e.values.includes(labels[e.key]))) return false;
-        if (e.operator === "NotIn" && has && e.values.includes(labels[e.key])) return false;
-        if (e.operator === "Exists" && !has) return false;
-        if (e.operator === "DoesNotExist" && has) return false;
-    }
-    return true;
 }
 
 /** The volume source kind (persistentVolumeClaim, emptyDir, hostPath...) of a pod volume. */
@@ -154,11 +145,9 @@ function sameWorkload(
     const where = `${course.kind} ${course.metadata.name ?? course.metadata.generateName}`;
     if (course.kind === "Deployment") {
         assert.strictEqual(ours.spec.replicas, course.spec.replicas ?? 1, `${where}: replicas`);
-        // Our selector must select the course's pod labels: `kubectl get -l` from the notes still works.
-        assert.ok(
-            selects(ours.spec.selector, course.spec.template.metadata.labels),
-            `${where}: selector`,
-        );
+        // Our selector is the course's own (`kubectl get -l app=...` from the notes still works):
+        // compared as written in the course file, not re-evaluated.
+        assert.deepStrictEqual(ours.spec.selector, course.spec.selector, `${where}: selector`);
     }
     for (const courseC of podSpec(course).containers) {
         const ourC = podSpec(ours).containers.find((c: any) => c.name === courseC.name);
@@ -263,7 +252,7 @@ describe("course corpus", () => {
                 if (c.kind === "Service") sameService(c, mine);
                 if (c.kind === "PersistentVolumeClaim") sameClaim(c, mine, "standard-rwo");
             }
-            // Affinity: the same rule, evaluated on the course's and our pod labels.
+            // Affinity: the course's rule and ours, both as written down here.
             const courseServer = find(course, "Deployment", "distinct-updater-server");
             const ourServer = find(objects, "Deployment", "distinct-updater-server");
             const courseTerms =
@@ -273,31 +262,32 @@ describe("course corpus", () => {
                 podSpec(ourServer).affinity?.podAffinity
                     ?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
             assert.strictEqual(ourTerms.length, courseTerms.length, "required podAffinity terms");
-            const loopLabels = [
-                find(course, "Deployment", "distinct-updater-loop").spec.template.metadata.labels,
-                find(objects, "Deployment", "distinct-updater-loop").spec.template.metadata.labels,
-            ];
-            const serverLabels = [
-                courseServer.spec.template.metadata.labels,
-                ourServer.spec.template.metadata.labels,
-            ];
-            courseTerms.forEach((t: any, i: number) => {
-                assert.strictEqual(ourTerms[i].topologyKey, t.topologyKey);
-                for (const labels of loopLabels) {
-                    assert.ok(
-                        selects(t.labelSelector, labels) &&
-                            selects(ourTerms[i].labelSelector, labels),
-                        "selects the loop",
-                    );
-                }
-                for (const labels of serverLabels) {
-                    assert.ok(
-                        !selects(t.labelSelector, labels) &&
-                            !selects(ourTerms[i].labelSelector, labels),
-                        "not the server",
-                    );
-                }
-            });
+            // Written down from test/fixtures/course/distinct-updater-affinity.yaml: the course's
+            // server term names the loop's `app` label only.
+            const affinity = mode === "affinity";
+            assert.deepStrictEqual(courseTerms, affinity ? [
+                {
+                    labelSelector: {
+                        matchExpressions: [{ key: "app", operator: "In", values: ["distinct-updater-loop"] }],
+                    },
+                    topologyKey: "kubernetes.io/hostname",
+                },
+            ] : []);
+            // Ours (DELIBERATE_DIFFERENCES.strategies): one group label carried by the loop and the
+            // servers, and one hostname term to it on both.
+            const group = { "kube-volume-lab/volume-group": "distinct-updater-pvc" };
+            assert.deepStrictEqual(ourTerms, affinity ? [
+                { labelSelector: { matchLabels: group }, topologyKey: "kubernetes.io/hostname" },
+            ] : []);
+            for (const name of ["distinct-updater-loop", "distinct-updater-server"]) {
+                const labels = find(objects, "Deployment", name).spec.template.metadata.labels;
+                assert.strictEqual(labels["kube-volume-lab/volume-group"], "distinct-updater-pvc", `${name}: group label`);
+                assert.strictEqual(labels.app, name, `${name}: the course's app label is kept`);
+            }
+            const ourLoopTerms =
+                podSpec(find(objects, "Deployment", "distinct-updater-loop")).affinity?.podAffinity
+                    ?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+            assert.deepStrictEqual(ourLoopTerms, ourTerms, "the loop carries the same required term");
             // DELIBERATE_DIFFERENCES.security: nginx runs as its image's uid, not 33.
             assert.strictEqual(podSpec(courseServer).securityContext.runAsUser, 33);
             assert.strictEqual(podSpec(ourServer).securityContext.runAsUser, 101);
@@ -320,21 +310,40 @@ describe("course corpus", () => {
                 () =>
                     new AccessModesDemo("am", {
                         namespace: "access-modes",
-                        volume: {
-                            kind: "preProvisioned",
-                            source: { [kind]: pv.spec[kind] },
-                            accessModes: pv.spec.accessModes,
-                            capacity: pv.spec.capacity.storage,
-                            description: `course ${pvFile}`,
-                        },
+                        // The course's in-tree gcePersistentDisk PV becomes the PD CSI driver's
+                        // source (in-tree GCE PD is migrated to pd.csi.storage.gke.io).
+                        volume:
+                            kind === "hostPath"
+                                ? {
+                                      kind: "nodeLocal",
+                                      hostPath: pv.spec.hostPath,
+                                      capacity: pv.spec.capacity.storage,
+                                      description: `course ${pvFile}`,
+                                  }
+                                : {
+                                      kind: "attachable",
+                                      csi: {
+                                          driver: "pd.csi.storage.gke.io",
+                                          volumeHandle: `projects/p/zones/z/disks/${pv.spec.gcePersistentDisk.pdName}`,
+                                          fsType: pv.spec.gcePersistentDisk.fsType,
+                                      },
+                                      capacity: pv.spec.capacity.storage,
+                                      description: `course ${pvFile}`,
+                                  },
                     }),
             );
             const myPv = counterpart(objects, pv);
-            assert.deepStrictEqual(myPv.spec[kind], pv.spec[kind]);
-            assert.deepStrictEqual(myPv.spec.accessModes, pv.spec.accessModes);
+            if (kind === "hostPath") assert.deepStrictEqual(myPv.spec.hostPath, pv.spec.hostPath);
+            else assert.strictEqual(myPv.spec.csi.volumeHandle.endsWith(`/${pv.spec.gcePersistentDisk.pdName}`), true);
+            // Deliberate: one mode per PV. The course's PV offers ReadWriteOnce and ReadOnlyMany
+            // together, which the CSI attacher refuses (csi-lib-utils accessmodes); the writer
+            // layout gets the ReadWriteOnce half.
+            assert.deepStrictEqual(pv.spec.accessModes, ["ReadWriteOnce", "ReadOnlyMany"]);
+            assert.deepStrictEqual(myPv.spec.accessModes, ["ReadWriteOnce"]);
             assert.deepStrictEqual(myPv.spec.capacity, pv.spec.capacity);
             const pvc = find(course, "PersistentVolumeClaim", "other-data");
-            sameClaim(pvc, counterpart(objects, pvc), "");
+            // Same deliberate split on the claim: ReadWriteOnce for the writer layout.
+            assert.deepStrictEqual(counterpart(objects, pvc).spec.accessModes, ["ReadWriteOnce"]);
             assert.strictEqual(counterpart(objects, pvc).spec.storageClassName, "");
             for (const c of course.filter((o) => o.kind === "Pod")) {
                 const prefix = c.metadata.generateName as string;
@@ -342,7 +351,16 @@ describe("course corpus", () => {
                     (o) => o.kind === "Pod" && o.metadata.name.startsWith(prefix),
                 );
                 assert.ok(mine.length >= 2, `at least two ${prefix}* pods, to land on two nodes`);
-                for (const m of mine) sameWorkload(c, m, { sameCommand: true });
+                // Deliberate: readers repeat the course's listing in a loop, so a reader that
+                // started before a writer wrote does not show an empty listing forever.
+                const reader = prefix.startsWith("data-reader");
+                for (const m of mine) sameWorkload(c, m, { sameCommand: !reader });
+                if (reader) {
+                    const courseScript = String(podSpec(c).containers[0].args?.[0] ?? podSpec(c).containers[0].command.at(-1));
+                    const ours = String(podSpec(mine[0]).containers[0].command.at(-1));
+                    assert.ok(courseScript.includes("grep ^ /other-data/*") && ours.includes("grep ^ /other-data/*"));
+                    assert.match(ours, /^while true ; do\n/);
+                }
             }
         });
     }
@@ -384,6 +402,7 @@ describe("course corpus", () => {
             () =>
                 new Chatroulette("chat", {
                     namespace: "formation",
+                    ...TEST_CHAT_IMAGES,
                     storage: { storageClassName: "efs-sc-formation" },
                 }),
         );
@@ -410,6 +429,7 @@ describe("course corpus", () => {
                 new Chatroulette("chat", {
                     namespace: "student-bob",
                     createNamespace: false,
+                    ...TEST_CHAT_IMAGES,
                     storage: { existingClaim: "home" },
                 }),
         );
