@@ -1,6 +1,13 @@
 /**
  * One student's environment: namespace, access, quota, isolation and persistent `home` storage.
  *
+ * Isolation (README, "Security model"): Pod Security `restricted` on the namespace plus the cluster-wide
+ * StudentPolicies (studentPolicies.ts) that match the namespace by its `kube-volume-lab/student` label;
+ * ingress only from the namespace's own pods; egress only to them, cluster DNS and the public internet
+ * (students cannot change either: StudentPolicies refuses their NetworkPolicy writes); a quota that forbids
+ * LoadBalancer and NodePort Services, Ingresses and the denied storage classes, and caps object counts. Every workload this
+ * component deploys runs as the student's uid/gid, non-root, with no capability (podSecurity.ts).
+ *
  * Every child's logical name starts with the student's name, so adding, removing or reordering other
  * students never changes this student's resources. The platform's hooks create the backing store
  * (EFS access point, Filestore directory, dynamic claim) as children of this component.
@@ -11,6 +18,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderKubeconfig } from "../platforms/kubeconfig";
 import type { StudentHooks } from "../platforms/types";
 import { Chatroulette } from "./chatroulette";
+import { studentPodSecurityLabels, studentWorkloadTransformation } from "./podSecurity";
+import {
+    STUDENT_NAMESPACE_LABEL,
+    deniedResourceQuota,
+    egressExceptCidrs,
+    studentEgressPolicySpec,
+    studentIngressPolicySpec,
+} from "./studentPolicies";
 
 const TYPE = "kvl:students:StudentEnvironment";
 
@@ -54,7 +69,18 @@ export interface StudentEnvironmentArgs {
      * Deploy the course's Chatroulette in the namespace, its backend mounting `home` at /images.
      * Default: not deployed.
      */
-    app?: { frontImage?: string; backImage?: string };
+    app?: { frontImage: string; backImage: string };
+    /**
+     * Storage classes the student may not claim: quota `<class>.storageclass.storage.k8s.io/
+     * persistentvolumeclaims: 0`. Default: none.
+     */
+    deniedStorageClasses?: string[];
+    /**
+     * The cluster's own address ranges (nodes, pods, services, storage servers). Student egress to the
+     * internet excludes them, on top of RFC 1918, 100.64.0.0/10 and link-local (see studentPolicies.ts).
+     * Default: none beyond those (the Platform's `clusterCidrs`).
+     */
+    clusterCidrs?: pulumi.Input<string>[];
 }
 
 export class StudentEnvironment extends pulumi.ComponentResource {
@@ -75,22 +101,19 @@ export class StudentEnvironment extends pulumi.ComponentResource {
         if (nsName.length > 63) {
             throw new pulumi.ResourceError(`student name ${student} makes namespace ${nsName} longer than 63 characters`, this);
         }
-        const studentLabel = { "kube-volume-lab/student": student, "app.kubernetes.io/part-of": "kube-volume-lab" };
+        const studentLabel = { [STUDENT_NAMESPACE_LABEL]: student, "app.kubernetes.io/part-of": "kube-volume-lab" };
 
         const ns = new k8s.core.v1.Namespace(
             `${name}-ns`,
             {
                 metadata: {
                     name: nsName,
-                    labels: {
-                        ...studentLabel,
-                        "pod-security.kubernetes.io/enforce": "baseline",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                    },
+                    labels: { ...studentLabel, ...studentPodSecurityLabels() },
                 },
             },
-            { parent: this },
+            // Explicitly after what the component waits for (the admission policies among them): no pod
+            // may ever run in this namespace before the rules that govern it exist.
+            { parent: this, dependsOn: opts?.dependsOn },
         );
         const inNs = { parent: this, dependsOn: [ns] };
         const meta = (objectName: string) => ({ name: objectName, namespace: nsName, labels: studentLabel });
@@ -138,6 +161,7 @@ export class StudentEnvironment extends pulumi.ComponentResource {
                         pods: String(q.pods),
                         persistentvolumeclaims: String(q.claims),
                         "requests.storage": q.storage,
+                        ...deniedResourceQuota(args.deniedStorageClasses ?? []),
                     },
                 },
             },
@@ -160,16 +184,17 @@ export class StudentEnvironment extends pulumi.ComponentResource {
             inNs,
         );
 
-        // --- Isolation: ingress only from this namespace. Egress (DNS included) stays open.
+        // --- Isolation: ingress only from this namespace; egress to it, cluster DNS and the internet.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-isolation`,
+            { metadata: meta("deny-from-other-namespaces"), spec: studentIngressPolicySpec() },
+            inNs,
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-egress`,
             {
-                metadata: meta("deny-from-other-namespaces"),
-                spec: {
-                    podSelector: {},
-                    policyTypes: ["Ingress"],
-                    ingress: [{ from: [{ podSelector: {} }] }],
-                },
+                metadata: meta("egress-dns-and-internet-only"),
+                spec: pulumi.all(args.clusterCidrs ?? []).apply((cidrs) => studentEgressPolicySpec(egressExceptCidrs(cidrs))),
             },
             inNs,
         );
@@ -205,7 +230,9 @@ export class StudentEnvironment extends pulumi.ComponentResource {
                     backImage: args.app.backImage,
                     storage: { existingClaim: HOME_CLAIM },
                 },
-                { parent: this, dependsOn: [claim] },
+                // The course's component picks its own security contexts; in a student namespace every
+                // workload runs as the student instead, as Pod Security `restricted` requires.
+                { parent: this, dependsOn: [claim], transformations: [studentWorkloadTransformation(args.uid)] },
             );
         }
 

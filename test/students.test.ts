@@ -11,10 +11,32 @@ import { kobj, kubeObjects, ofType, runStack, studentNames } from "./helpers";
 
 const STACKS = ["gke", "eks", "kind"] as const;
 const CLASS = studentNames(30);
+/** Per-student apps on (they need the course's images named; any reference does under the mock). */
+const APPS = {
+    studentApps: true,
+    demos: { chatroulette: { frontImage: "registry.example/front:1.0", backImage: "registry.example/back:1.0" } },
+};
+
+/**
+ * uids written down independently of config.ts: FNV-1a 32-bit (offset basis 0x811c9dc5, prime 0x01000193,
+ * draft-eastlake-fnv) of the name's bytes, mod 2 000 000 000, plus 100 000 — computed by hand with Python,
+ * never by deriveUid. A change of seed or algorithm would re-own every home and replace every access point.
+ */
+const PINNED_UIDS: Record<string, number> = {
+    ada: 943363163,
+    bob: 261264244,
+    s000: 332015750,
+    s007: 382348607,
+};
 
 /** URNs of everything the run registered, keyed by URN. */
 function urns(run: ProgramRun): Set<string> {
     return new Set(run.resources.map((r) => r.urn));
+}
+
+/** URN → inputs of every resource: a reorder that swapped two students' inputs changes this map. */
+function inputsByUrn(run: ProgramRun): Map<string, unknown> {
+    return new Map([...run.resources].sort((a, b) => a.urn.localeCompare(b.urn)).map((r) => [r.urn, r.inputs]));
 }
 
 /** Resources that belong to a student: their logical names start with `<student>-` or equal it. */
@@ -26,15 +48,22 @@ for (const stack of STACKS) {
     describe(`students on ${stack} (30 generated)`, () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runStack(stack, { students: CLASS });
+            run = await runStack(stack, { students: CLASS, ...APPS });
         });
 
-        it("gives each student a namespace with Pod Security baseline enforced, restricted warned", () => {
+        it("gives each student a namespace with Pod Security restricted enforced (pinned v1.30), audited and warned", () => {
             for (const s of CLASS) {
                 const ns = kobj(run, "Namespace", `student-${s}`);
-                assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
-                assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
-                assert.strictEqual(ns.metadata.labels["kube-volume-lab/student"], s);
+                assert.deepStrictEqual(ns.metadata.labels, {
+                    "kube-volume-lab/student": s,
+                    "app.kubernetes.io/part-of": "kube-volume-lab",
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "v1.30",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/audit-version": "latest",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/warn-version": "latest",
+                });
             }
         });
 
@@ -47,9 +76,14 @@ for (const stack of STACKS) {
             }
         });
 
-        it("sets quota and limit defaults", () => {
+        it("sets quota and limit defaults; no LoadBalancer or NodePort Service, no Ingress, capped object counts", () => {
             const q = kobj(run, "ResourceQuota", "student-quota", "student-s007");
-            assert.deepStrictEqual(q.spec.hard, {
+            const hard = { ...q.spec.hard };
+            for (const k of Object.keys(hard).filter((k) => k.endsWith(".storageclass.storage.k8s.io/persistentvolumeclaims"))) {
+                assert.strictEqual(hard[k], "0", k); // the platform's denied classes: see the attack catalogue
+                delete hard[k];
+            }
+            assert.deepStrictEqual(hard, {
                 "requests.cpu": "2",
                 "limits.cpu": "2",
                 "requests.memory": "4Gi",
@@ -57,6 +91,12 @@ for (const stack of STACKS) {
                 pods: "20",
                 persistentvolumeclaims: "5",
                 "requests.storage": "20Gi",
+                "services.loadbalancers": "0",
+                "services.nodeports": "0",
+                "count/ingresses.networking.k8s.io": "0",
+                configmaps: "50",
+                secrets: "50",
+                services: "20",
             });
             const lr = kobj(run, "LimitRange", "student-limits", "student-s007");
             assert.deepStrictEqual(lr.spec.limits[0].default, { cpu: "500m", memory: "256Mi" });
@@ -71,6 +111,60 @@ for (const stack of STACKS) {
                     policyTypes: ["Ingress"],
                     ingress: [{ from: [{ podSelector: {} }] }],
                 });
+            }
+        });
+
+        it("limits egress to the namespace, cluster DNS on 53 and the internet minus private, shared and link-local space", () => {
+            const np = kobj(run, "NetworkPolicy", "egress-dns-and-internet-only", "student-s012");
+            const except = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
+            assert.deepStrictEqual(np.spec, {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    { to: [{ podSelector: {} }] },
+                    {
+                        to: [
+                            {
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                            },
+                        ],
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
+                    // every default range of every stack is RFC 1918, so nothing is appended
+                    { to: [{ ipBlock: { cidr: "0.0.0.0/0", except } }] },
+                ],
+            });
+            for (const s of CLASS) {
+                kobj(run, "NetworkPolicy", "egress-dns-and-internet-only", `student-${s}`);
+            }
+        });
+
+        it("runs the student's app as the student: own uid/gid, non-root, no escalation, no capabilities, RuntimeDefault", () => {
+            for (const s of ["s000", "s007"]) {
+                for (const name of ["front", "back"]) {
+                    const spec = kobj(run, "Deployment", name, `student-${s}`).spec.template.spec;
+                    const uid = PINNED_UIDS[s];
+                    assert.deepStrictEqual(spec.securityContext, {
+                        runAsNonRoot: true,
+                        runAsUser: uid,
+                        runAsGroup: uid,
+                        fsGroup: uid,
+                        fsGroupChangePolicy: "OnRootMismatch",
+                        seccompProfile: { type: "RuntimeDefault" },
+                    });
+                    for (const c of spec.containers) {
+                        assert.deepStrictEqual(c.securityContext, {
+                            runAsNonRoot: true,
+                            allowPrivilegeEscalation: false,
+                            capabilities: { drop: ["ALL"] },
+                            seccompProfile: { type: "RuntimeDefault" },
+                        });
+                    }
+                }
             }
         });
 
@@ -99,6 +193,23 @@ for (const stack of STACKS) {
     });
 }
 
+describe("student uids", () => {
+    it("are the pinned literals (the derivation's seed and algorithm never change)", () => {
+        for (const [name, uid] of Object.entries(PINNED_UIDS)) {
+            assert.strictEqual(deriveUid(name), uid, name);
+        }
+    });
+
+    it("reach the rendered objects unchanged: EFS access point owner and the GKE home chown", async () => {
+        const eks = await runStack("eks", { students: ["ada", "bob"] });
+        const ap = ofType(eks, "aws:efs/accessPoint:AccessPoint").find((a) => a.name === "bob-home-ap")!.inputs;
+        assert.deepStrictEqual(ap.posixUser, { uid: 261264244, gid: 261264244 });
+        const gke = await runStack("gke", { students: ["ada"] });
+        const script = kobj(gke, "Job", "home-init-ada", "kvl-system").spec.template.spec.containers[0].args[0] as string;
+        assert.ok(script.includes("chown 943363163:943363163"), script);
+    });
+});
+
 describe("student storage per platform", () => {
     it("eks: one access point per student, /students/<name> with uid/gid and 0750, a static RWX Retain PV pre-bound both ways", async () => {
         const run = await runStack("eks", { students: CLASS });
@@ -107,7 +218,7 @@ describe("student storage per platform", () => {
         assert.strictEqual(aps.length, CLASS.length);
         for (const s of CLASS) {
             const ap = aps.find((a) => a.name === `${s}-home-ap`)!.inputs;
-            const uid = deriveUid(s);
+            const uid = PINNED_UIDS[s] ?? deriveUid(s);
             assert.deepStrictEqual(ap.posixUser, { uid, gid: uid });
             assert.deepStrictEqual(ap.rootDirectory, {
                 path: `/students/${s}`,
@@ -168,7 +279,8 @@ describe("student storage per platform", () => {
         assert.deepStrictEqual([claim.spec.storageClassName, claim.spec.accessModes], ["nfs-retain", ["ReadWriteMany"]]);
         const none = await runStack("kind", { students: ["ada"], kind: { rwxBackend: "none" }, studentApps: false });
         const rwo = kobj(none, "PersistentVolumeClaim", "home", "student-ada");
-        assert.deepStrictEqual([rwo.spec.storageClassName, rwo.spec.accessModes], ["standard", ["ReadWriteOnce"]]);
+        // platforms/kind.ts: homes without an RWX backend go on a Retain twin of kind's Delete class.
+        assert.deepStrictEqual([rwo.spec.storageClassName, rwo.spec.accessModes], ["standard-retain", ["ReadWriteOnce"]]);
     });
 
     it("studentApps false deploys no per-student app", async () => {
@@ -204,9 +316,9 @@ for (const stack of STACKS) {
             assert.strictEqual([...now].filter((u) => !urns(base).has(u)).length, 0);
         });
 
-        it("reordering the list changes nothing", async () => {
+        it("reordering the list changes nothing: every URN keeps exactly its inputs", async () => {
             const after = await runStack(stack, { students: [...CLASS].reverse() });
-            assert.deepStrictEqual([...urns(after)].sort(), [...urns(base)].sort());
+            assert.deepStrictEqual(inputsByUrn(after), inputsByUrn(base));
         });
     });
 }
