@@ -53,18 +53,43 @@ export interface StudentHooks {
     grantIdentity(student: StudentRef, namespace: string, parent: pulumi.Resource): RbacSubject[];
 }
 
-/** A pre-provisioned volume that can be attached read-write to one node or read-only to many. */
-export interface SharedDiskVolume {
-    /** PersistentVolume source (csi, hostPath, ...), placed as-is into the PV spec. */
-    source: Record<string, pulumi.Input<unknown>>;
-    /** Access modes the volume offers (ReadWriteOnce + ReadOnlyMany). */
-    accessModes: string[];
-    capacity: string;
-    /** Node affinity the PV must carry (zonal disks), if any. */
-    nodeAffinity?: k8s.types.input.core.v1.VolumeNodeAffinity;
-    /** What backs it, for outputs. */
-    description: string;
-}
+/**
+ * A pre-provisioned disk for the access-modes demo, as the platform offers it. The demo builds its
+ * own PersistentVolumes from it (one ReadWriteOnce PV for writers, a separate ReadOnlyMany PV with
+ * `csi.readOnly: true` for readers only: a CSI PV must never offer both, kubernetes-csi/csi-lib-utils
+ * accessmodes/access_modes.go "CSI does not support ReadOnlyMany and ReadWriteOnce on the same
+ * PersistentVolume").
+ */
+export type SharedDisk =
+    | {
+          /** A cloud disk the CSI driver attaches to nodes: read-write to one node, or read-only to many. */
+          kind: "attachable";
+          /** CSI source of the PVs (readOnly is set by the demo per PV). */
+          csi: { driver: string; volumeHandle: pulumi.Input<string>; fsType?: string };
+          capacity: string;
+          /** Node affinity the PVs must carry (zonal disks), if any. */
+          nodeAffinity?: k8s.types.input.core.v1.VolumeNodeAffinity;
+          /** What backs it, for outputs. */
+          description: string;
+      }
+    | {
+          /** A directory on each node (hostPath): nothing is attached, each node has its own files. */
+          kind: "nodeLocal";
+          hostPath: { path: string; type?: string };
+          capacity: string;
+          description: string;
+      }
+    | {
+          /** No such disk on this platform; the demo falls back to a ReadWriteMany claim. */
+          kind: "unsupported";
+          reason: string;
+      };
+
+/**
+ * The access-modes demo's disk: name and size. createPlatform passes it to a platform that creates
+ * the disk in its constructor (GKE), and index.ts asks `sharedDisk` for the same one.
+ */
+export const ACCESS_MODES_DISK = { name: "other-data", sizeGi: 10 } as const;
 
 /** What a cluster offers the program, whichever platform made it. */
 export interface Platform {
@@ -81,13 +106,25 @@ export interface Platform {
     readonly rwxStorageClass?: string;
     /** Class for ReadWriteOnce claims. */
     readonly rwoStorageClass: string;
+    /**
+     * Storage classes a student may not claim (quota 0 in every student namespace): expensive or shared
+     * backends such as Filestore tiers. `quota.deniedStorageClasses` overrides it.
+     */
+    readonly studentDeniedStorageClasses: string[];
+    /**
+     * IPv4 ranges of this cluster (nodes, pods, services, storage servers) that student pods may never
+     * reach: each student namespace's egress rule excepts them, on top of the private, shared and
+     * link-local ranges it always excepts (components/studentPolicies.ts ALWAYS_DENIED_EGRESS_CIDRS).
+     */
+    readonly clusterCidrs: pulumi.Input<string>[];
     /** Resources Kubernetes objects must wait for (CSI add-ons, installed charts). */
     readonly storageReady: pulumi.Resource[];
     /** Per-student storage and identity. */
     readonly students: StudentHooks;
     /**
-     * Creates a pre-provisioned disk offering ReadWriteOnce + ReadOnlyMany for the access-modes demo,
-     * or returns a reason why this platform has none.
+     * The access-modes demo's pre-provisioned disk (attachable or node-local), or why this platform
+     * has none (`kind: "unsupported"`). Registers no resource: a platform that needs one creates it in
+     * its constructor (GKE: GkePlatformArgs.sharedDisk, from createPlatform with ACCESS_MODES_DISK).
      */
-    sharedDisk(name: string, sizeGi: number): SharedDiskVolume | { unsupported: string };
+    sharedDisk(name: string, sizeGi: number): SharedDisk;
 }

@@ -29,7 +29,7 @@ import { GCE_DISK, HOSTPATH_DISK } from "./variants";
 const PRE: AccessModesDemoArgs = {
     namespace: "access-modes",
     placement: "spread",
-    volume: { kind: "preProvisioned", ...GCE_DISK },
+    volume: GCE_DISK,
 };
 const RWX: AccessModesDemoArgs = {
     namespace: "access-modes",
@@ -70,8 +70,8 @@ function assertPodsUseClaim(objects: KubeObject[]): void {
 }
 
 describe("AccessModesDemo", () => {
-    describe("pre-provisioned RWO+ROX disk", () => {
-        it("creates a PV, a pre-bound claim, 2 writer and 2 reader pods in its namespace", async () => {
+    describe("attachable disk (GKE persistent disk)", () => {
+        it("creates one RWO PV, a pre-bound claim, 2 writer and 2 reader pods in its namespace", async () => {
             const built = await build(make());
             assert.deepStrictEqual(inventory(built.objects), [
                 "Namespace/access-modes",
@@ -95,44 +95,59 @@ describe("AccessModesDemo", () => {
             assert.strictEqual(built.resources[0].type, "kvl:apps:AccessModesDemo");
         });
 
-        it('pre-binds PV and claim both ways: storageClassName "", claimRef, volumeName, Retain', async () => {
+        it("writer modes: the PV offers ReadWriteOnce only (never RWO+ROX on a CSI PV), csi.readOnly false, pre-bound, Retain", async () => {
             const { objects } = await build(make());
             const pv = find(objects, "PersistentVolume", "other-data");
             assert.strictEqual(pv.metadata.namespace, undefined);
             assert.deepStrictEqual(pv.spec, {
-                ...GCE_DISK.source,
+                csi: { ...GCE_DISK.csi, readOnly: false },
                 capacity: { storage: "10Gi" },
-                accessModes: ["ReadWriteOnce", "ReadOnlyMany"],
+                accessModes: ["ReadWriteOnce"],
                 persistentVolumeReclaimPolicy: "Retain",
                 storageClassName: "",
                 claimRef: { namespace: "access-modes", name: "other-data" },
                 nodeAffinity: GCE_DISK.nodeAffinity,
             });
             assert.deepStrictEqual(find(objects, "PersistentVolumeClaim", "other-data").spec, {
-                accessModes: ["ReadWriteOnce", "ReadOnlyMany"],
+                accessModes: ["ReadWriteOnce"],
                 storageClassName: "",
                 volumeName: "other-data",
                 resources: { requests: { storage: "10Gi" } },
             });
         });
 
-        it("takes the PV name and a hostPath source without node affinity", async () => {
-            const { objects } = await build(
-                make({
-                    pvName: "lab-other-data",
-                    volume: { kind: "preProvisioned", ...HOSTPATH_DISK },
-                }),
-            );
-            const pv = find(objects, "PersistentVolume", "lab-other-data");
-            assert.deepStrictEqual(pv.spec.hostPath, {
-                path: "/var/other-data",
-                type: "DirectoryOrCreate",
-            });
-            assert.strictEqual(pv.spec.nodeAffinity, undefined);
-            assert.strictEqual(
-                find(objects, "PersistentVolumeClaim", "other-data").spec.volumeName,
-                "lab-other-data",
-            );
+        it("readers only: a separate ReadOnlyMany PV other-data-ro with csi.readOnly true, and a ROX claim bound to it", async () => {
+            const { objects, component } = await build(make({ writers: 0, readers: 3 }));
+            assert.deepStrictEqual(ofKind(objects, "PersistentVolume").map((p) => p.metadata.name), ["other-data-ro"]);
+            const pv = find(objects, "PersistentVolume", "other-data-ro");
+            assert.deepStrictEqual(pv.spec.accessModes, ["ReadOnlyMany"]);
+            assert.deepStrictEqual(pv.spec.csi, { ...GCE_DISK.csi, readOnly: true });
+            assert.deepStrictEqual(pv.spec.claimRef, { namespace: "access-modes", name: "other-data" });
+            const pvc = find(objects, "PersistentVolumeClaim", "other-data");
+            assert.deepStrictEqual(pvc.spec.accessModes, ["ReadOnlyMany"]);
+            assert.strictEqual(pvc.spec.volumeName, "other-data-ro");
+            const pods = ofKind(objects, "Pod");
+            assert.deepStrictEqual(pods.map((p) => p.metadata.name).sort(), [
+                "data-reader-0",
+                "data-reader-1",
+                "data-reader-2",
+            ]);
+            assertPodsUseClaim(objects);
+            // A never-written disk cannot be mounted read-only: Pulumi must not wait on them.
+            for (const p of pods) assert.strictEqual(p.metadata.annotations["pulumi.com/skipAwait"], "true");
+            const explanation = await valueOf(component.explanation);
+            assert.match(explanation, /read-only to every node and every reader runs/);
+            assert.match(explanation, /run a mode with writers first/);
+            assert.deepStrictEqual(await valueOf(component.accessModes), ["ReadOnlyMany"]);
+        });
+
+        it("no PV the component makes offers both ReadWriteOnce and ReadOnlyMany, in any mode", async () => {
+            for (const args of [{}, { placement: "colocated" as const }, { writers: 0 }, { readers: 0 }]) {
+                const { objects } = await build(make(args));
+                for (const pv of ofKind(objects, "PersistentVolume")) {
+                    assert.strictEqual(pv.spec.accessModes.length, 1, JSON.stringify(args));
+                }
+            }
         });
 
         it("writers mount read-write; readers mark both the claim volume and the mount readOnly", async () => {
@@ -140,7 +155,22 @@ describe("AccessModesDemo", () => {
             assertPodsUseClaim(objects);
         });
 
-        it("runs the course's scripts on pinned busybox, readers as nobody", async () => {
+        it("readers are registered after the writers and list in a loop", async () => {
+            const built = await build(make());
+            const urnOf = (n: string) => built.resources.find((r) => r.name === n)!.urn;
+            const writerUrns = [urnOf("am-writer-0"), urnOf("am-writer-1")];
+            for (const r of ["am-reader-0", "am-reader-1"]) {
+                const deps = built.resources.find((x) => x.name === r)!.dependencies;
+                for (const w of writerUrns) assert.ok(deps.includes(w), `${r} waits for ${w}`);
+            }
+            for (const w of ["am-writer-0", "am-writer-1"]) {
+                assert.deepStrictEqual(built.resources.find((x) => x.name === w)!.dependencies.filter((d) => d.includes("writer")), []);
+            }
+            assert.match(READER_SCRIPT, /^while true ; do\n/);
+            assert.match(READER_SCRIPT, /grep \^ \/other-data\/\* ;\n {2}sleep 10 ;\ndone\n$/);
+        });
+
+        it("runs the course's writer script on pinned busybox, readers as nobody", async () => {
             const { objects } = await build(make());
             const w = container(find(objects, "Pod", "data-writer-0"), "writer");
             const r = container(find(objects, "Pod", "data-reader-1"), "reader");
@@ -151,7 +181,6 @@ describe("AccessModesDemo", () => {
                 WRITER_SCRIPT.includes("> /other-data/${HOSTNAME}") &&
                     WRITER_SCRIPT.includes("sleep infinity"),
             );
-            assert.ok(READER_SCRIPT.includes("grep ^ /other-data/*"));
             assert.strictEqual(
                 podSpec(find(objects, "Pod", "data-reader-1")).securityContext.runAsUser,
                 65534,
@@ -160,19 +189,16 @@ describe("AccessModesDemo", () => {
             assertContainersHardened(objects);
         });
 
-        it("does not wait for pods expected to hang, and explains the Multi-Attach failure", async () => {
+        it("spread: does not wait for pods expected to hang, and explains the Multi-Attach failure", async () => {
             const { objects, component } = await build(make());
             for (const p of ofKind(objects, "Pod"))
                 assert.strictEqual(p.metadata.annotations["pulumi.com/skipAwait"], "true");
             const explanation = await valueOf(component.explanation);
-            assert.match(explanation, /ContainerCreating/);
-            assert.match(explanation, /FailedAttachVolume \/ Multi-Attach/);
+            assert.match(explanation, /attaches other-data \(ReadWriteOnce\) read-write to its node/);
+            assert.match(explanation, /ContainerCreating with a FailedAttachVolume \/ Multi-Attach event/);
             assert.strictEqual(await valueOf(component.volumeDescription), GCE_DISK.description);
             assert.strictEqual(await valueOf(component.storageClassName), "");
-            assert.deepStrictEqual(await valueOf(component.accessModes), [
-                "ReadWriteOnce",
-                "ReadOnlyMany",
-            ]);
+            assert.deepStrictEqual(await valueOf(component.accessModes), ["ReadWriteOnce"]);
             assert.deepStrictEqual(await valueOf(component.podNames), [
                 "data-writer-0",
                 "data-writer-1",
@@ -180,29 +206,36 @@ describe("AccessModesDemo", () => {
                 "data-reader-1",
             ]);
         });
+    });
 
-        it("hostPath source: explains per-node directories instead of Multi-Attach, and awaits the pods", async () => {
-            const { objects, component } = await build(
-                make({ volume: { kind: "preProvisioned", ...HOSTPATH_DISK } }),
-            );
-            for (const p of ofKind(objects, "Pod"))
-                assert.strictEqual(p.metadata.annotations, undefined);
+    describe("node-local volume (kind hostPath)", () => {
+        it("hostPath PV (RWO for writers, no node affinity), every pod awaited, explains per-node files", async () => {
+            const { objects, component } = await build(make({ pvName: "lab-other-data", volume: HOSTPATH_DISK }));
+            const pv = find(objects, "PersistentVolume", "lab-other-data");
+            assert.deepStrictEqual(pv.spec.hostPath, { path: "/var/other-data", type: "DirectoryOrCreate" });
+            assert.strictEqual(pv.spec.csi, undefined);
+            assert.strictEqual(pv.spec.nodeAffinity, undefined);
+            assert.deepStrictEqual(pv.spec.accessModes, ["ReadWriteOnce"]);
+            assert.strictEqual(find(objects, "PersistentVolumeClaim", "other-data").spec.volumeName, "lab-other-data");
+            for (const p of ofKind(objects, "Pod")) assert.strictEqual(p.metadata.annotations, undefined);
             const explanation = await valueOf(component.explanation);
-            assert.match(explanation, /hostPath volume: nothing is attached/);
-            assert.match(explanation, /each node has its own directory/);
+            assert.match(explanation, /hostPath volume \(\/var\/other-data\): nothing is attached/);
+            assert.match(explanation, /every pod runs/);
+            assert.match(explanation, /each node keeps its own directory/);
         });
 
-        it("readers only: every pod read-only, awaited, and the explanation says they all run", async () => {
-            const { objects, component } = await build(make({ writers: 0, readers: 3 }));
-            const pods = ofKind(objects, "Pod");
-            assert.deepStrictEqual(pods.map((p) => p.metadata.name).sort(), [
-                "data-reader-0",
-                "data-reader-1",
-                "data-reader-2",
-            ]);
-            for (const p of pods) assert.strictEqual(p.metadata.annotations, undefined);
-            assertPodsUseClaim(objects);
-            assert.match(await valueOf(component.explanation), /every reader runs/);
+        it("colocated on hostPath: says every pod runs on the first writer's node, not wherever it lands", async () => {
+            const { component } = await build(make({ pvName: "lab-other-data", volume: HOSTPATH_DISK, placement: "colocated" }));
+            const explanation = await valueOf(component.explanation);
+            assert.match(explanation, /Every pod follows data-writer-0 to its node/);
+            assert.doesNotMatch(explanation, /wherever it lands/);
+        });
+
+        it("readers only on hostPath: ROX PV lab-other-data-ro, readers awaited, explanation says only earlier writers' files", async () => {
+            const { objects, component } = await build(make({ pvName: "lab-other-data", writers: 0, volume: HOSTPATH_DISK }));
+            assert.deepStrictEqual(find(objects, "PersistentVolume", "lab-other-data-ro").spec.accessModes, ["ReadOnlyMany"]);
+            for (const p of ofKind(objects, "Pod")) assert.strictEqual(p.metadata.annotations, undefined);
+            assert.match(await valueOf(component.explanation), /only what earlier writers left on that node/);
         });
     });
 
@@ -267,12 +300,16 @@ describe("AccessModesDemo", () => {
     });
 
     describe("rejects", () => {
-        it("a pre-provisioned volume without ReadOnlyMany", () => {
+        it("an attachable volume without a CSI volume handle", () => {
             assertResourceError(
-                make({
-                    volume: { kind: "preProvisioned", ...GCE_DISK, accessModes: ["ReadWriteOnce"] },
-                }),
-                "needs ReadWriteOnce and ReadOnlyMany",
+                make({ volume: { ...GCE_DISK, csi: { driver: "pd.csi.storage.gke.io", volumeHandle: "" } } }),
+                "volume.csi.driver and volume.csi.volumeHandle are required",
+            );
+        });
+        it("a nodeLocal volume without a path", () => {
+            assertResourceError(
+                make({ volume: { ...HOSTPATH_DISK, hostPath: { path: "" } } }),
+                "volume.hostPath.path is required",
             );
         });
         it("an RWX variant without a class", () => {
@@ -282,7 +319,7 @@ describe("AccessModesDemo", () => {
             );
         });
         it("an unknown volume kind", () => {
-            assertResourceError(make({ volume: { kind: "nfs" } as never }), 'volume.kind is "nfs"');
+            assertResourceError(make({ volume: { kind: "preProvisioned" } as never }), 'volume.kind is "preProvisioned"');
         });
         it("no pods at all, or a negative count", () => {
             assertResourceError(make({ writers: 0, readers: 0 }), "nothing to show");
