@@ -7,10 +7,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import {
+    APP_FS_GROUP,
     RESOURCES,
     appLabels,
     countProblem,
     courseImageContainer,
+    createClaim,
+    createClusterIpService,
     createNamespace,
     namespaceProblem,
     podSecurity,
@@ -23,24 +26,13 @@ import {
 const TYPE = "kvl:apps:Chatroulette";
 
 /*
- * The course's images. The one sanctioned exception to "never `latest`": `latest` is the only tag
- * the course publishes, and the registry is private to the course's AWS account, so no other tag
- * can be pinned from here. Point `frontImage` / `backImage` at a copy in your own registry, under
- * a fixed tag, to run the demo anywhere else.
+ * No default images. The course's images (`810454728139.dkr.ecr.eu-west-3.amazonaws.com/
+ * k8-chatroulette-{front,back}:latest`) live in a private ECR registry of the course's AWS account:
+ * kind nodes and every other account get ErrImagePull, and the awaited Deployments would make
+ * `pulumi up` wait and fail. The caller passes images it can pull (a copy pushed to its own
+ * registry under a fixed tag); config.ts refuses `demos.chatroulette.enabled` or `studentApps`
+ * without both.
  */
-/**
- * The course's front image (private ECR of the course's AWS account; only tag: `latest`).
- * Override with `ChatrouletteArgs.frontImage`, e.g. a copy pushed to your registry under a fixed tag.
- */
-export const CHATROULETTE_FRONT_IMAGE =
-    "810454728139.dkr.ecr.eu-west-3.amazonaws.com/k8-chatroulette-front:latest";
-/**
- * The course's back image (private ECR of the course's AWS account; only tag: `latest`).
- * Override with `ChatrouletteArgs.backImage`.
- */
-export const CHATROULETTE_BACK_IMAGE =
-    "810454728139.dkr.ecr.eu-west-3.amazonaws.com/k8-chatroulette-back:latest";
-
 /** Object names, as in the course. */
 export const CHATROULETTE_NAMES = {
     front: "front",
@@ -80,10 +72,10 @@ export interface ChatrouletteArgs {
      * already exists (a student's namespace, made by the StudentEnvironment).
      */
     createNamespace?: boolean;
-    /** Front image. Default {@link CHATROULETTE_FRONT_IMAGE} (the course's; needs access to its ECR). */
-    frontImage?: string;
-    /** Back image. Default {@link CHATROULETTE_BACK_IMAGE} (the course's; needs access to its ECR). */
-    backImage?: string;
+    /** Front image (serves on 8080). Required: there is no public build of the course's image. */
+    frontImage: string;
+    /** Back image (serves on 3000, stores under /images). Required, like `frontImage`. */
+    backImage: string;
     /**
      * Replicas of the back. Default 1. The back rewrites a single JSON file on the volume without
      * any locking: two replicas, even on a ReadWriteMany volume, would overwrite each other's
@@ -109,8 +101,8 @@ export class Chatroulette extends pulumi.ComponentResource {
     constructor(name: string, args: ChatrouletteArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPE, name, {}, opts);
         const createNs = args.createNamespace ?? true;
-        const frontImage = args.frontImage ?? CHATROULETTE_FRONT_IMAGE;
-        const backImage = args.backImage ?? CHATROULETTE_BACK_IMAGE;
+        const frontImage = args.frontImage;
+        const backImage = args.backImage;
         const backReplicas = args.backReplicas ?? 1;
         const frontReplicas = args.frontReplicas ?? 1;
         const storage = args.storage as
@@ -137,8 +129,18 @@ export class Chatroulette extends pulumi.ComponentResource {
                       storage?.storageClassName,
                       "(a ReadWriteMany class)",
                   ),
-            requiredProblem("Chatroulette", "frontImage", frontImage, "to be an image reference"),
-            requiredProblem("Chatroulette", "backImage", backImage, "to be an image reference"),
+            requiredProblem(
+                "Chatroulette",
+                "frontImage",
+                frontImage,
+                "(an image you can pull: the course's images are in a private ECR registry)",
+            ),
+            requiredProblem(
+                "Chatroulette",
+                "backImage",
+                backImage,
+                "(an image you can pull: the course's images are in a private ECR registry)",
+            ),
             countProblem("Chatroulette", "backReplicas", backReplicas),
             countProblem("Chatroulette", "frontReplicas", frontReplicas),
         );
@@ -156,21 +158,17 @@ export class Chatroulette extends pulumi.ComponentResource {
         } else {
             claimName = N.claim;
             storageClassName = storage?.storageClassName as string;
-            new k8s.core.v1.PersistentVolumeClaim(
+            createClaim(
                 `${name}-claim`,
                 {
-                    metadata: {
-                        name: N.claim,
-                        namespace,
-                        labels: appLabels("chatroulette-back", name),
-                    },
-                    spec: {
-                        accessModes: ["ReadWriteMany"],
-                        storageClassName,
-                        resources: { requests: { storage: storage?.size ?? "100Mi" } },
-                    },
+                    name: N.claim,
+                    namespace,
+                    labels: appLabels("chatroulette-back", name),
+                    accessMode: "ReadWriteMany",
+                    storageClassName,
+                    size: storage?.size ?? "100Mi",
                 },
-                { parent: this },
+                this,
             );
         }
 
@@ -210,9 +208,9 @@ export class Chatroulette extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "front",
+                                    // No imagePullPolicy: Kubernetes defaults it to Always for
+                                    // `:latest` or no tag, IfNotPresent for a fixed tag.
                                     image: frontImage,
-                                    // `latest` moves: always pull, as the course does.
-                                    imagePullPolicy: "Always",
                                     ports: [{ name: "web", containerPort: 8080, protocol: "TCP" }],
                                     readinessProbe: probe("/"),
                                     livenessProbe: probe("/"),
@@ -241,12 +239,13 @@ export class Chatroulette extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels: appLabels("chatroulette-back", name) },
                         spec: {
-                            securityContext: podSecurity(),
+                            // fsGroup: the back writes to /images whatever user its image runs as
+                            // (see APP_FS_GROUP: a fresh NFS volume is root-owned 0755).
+                            securityContext: podSecurity({ fsGroup: APP_FS_GROUP }),
                             containers: [
                                 {
                                     name: "back",
                                     image: backImage,
-                                    imagePullPolicy: "Always",
                                     envFrom: [{ configMapRef: { name: N.configMap } }],
                                     ports: [{ name: "web", containerPort: 3000, protocol: "TCP" }],
                                     readinessProbe: probe("/version"),
@@ -268,17 +267,16 @@ export class Chatroulette extends pulumi.ComponentResource {
             [N.front, 80, "chatroulette-front"],
             [N.back, 3000, "chatroulette-back"],
         ] as const) {
-            new k8s.core.v1.Service(
+            createClusterIpService(
                 `${name}-${svc}-service`,
                 {
-                    metadata: { name: svc, namespace, labels: appLabels(app, name) },
-                    spec: {
-                        type: "ClusterIP",
-                        selector: selectorLabels(app),
-                        ports: [{ name: "web", port, targetPort: "web", protocol: "TCP" }],
-                    },
+                    name: svc,
+                    namespace,
+                    labels: appLabels(app, name),
+                    selector: selectorLabels(app),
+                    ports: [{ name: "web", port, targetPort: "web", protocol: "TCP" }],
                 },
-                { parent: this },
+                this,
             );
         }
 

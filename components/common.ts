@@ -9,6 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 /** Value of `app.kubernetes.io/part-of` on every object the components create. */
 export const PART_OF = "kube-volume-lab";
 
+/*
+ * Every default image below is public (Docker Hub, no credentials), pinned to a fixed version tag,
+ * and multi-arch, so kind on Apple Silicon (arm64 nodes) pulls it as well as amd64 clusters:
+ * - nginxinc/nginx-unprivileged alpine tags: amd64, arm/v6, arm/v7, arm64, 386, ppc64le, s390x
+ *   (nginxinc/docker-nginx-unprivileged README.md, "Architectures");
+ * - busybox and node are Docker official images, published for amd64 and arm64v8 among others
+ *   (docker-library/official-images library/busybox, library/node: "Architectures:").
+ */
 /**
  * nginx built to run as an unprivileged user (uid/gid 101) listening on 8080: serves the shared
  * volume in the updater demos. Pinned: the course used `:latest`.
@@ -21,6 +29,28 @@ export const NGINX_PORT = 8080;
 
 /** busybox for the loops, writers and readers. Pinned: the course used `busybox` / `:latest`. */
 export const BUSYBOX_IMAGE = "busybox:1.37.0";
+
+/**
+ * Node.js (official image) for the story app when no course image is configured: the course's
+ * `rhannachi1991/k8s-story:latest` is a personal Docker Hub push with only a `latest` tag and no
+ * digest published anywhere we can check, so the default runs the same app (components/storyApp.ts,
+ * STORY_APP_JS) on this pinned public image instead.
+ */
+export const NODE_IMAGE = "node:22.14.0-alpine3.21";
+
+/**
+ * Group given (pod `fsGroup`) to the claim of an app whose image's user we do not control (the
+ * chatroulette back, a configured story image). The root directory of a fresh csi-driver-nfs volume
+ * is root-owned 0755 (kubernetes-csi/csi-driver-nfs pkg/nfs/controllerserver.go CreateVolume:
+ * os.MkdirAll(dir, 0777) under the driver's umask, chmod only when mountPermissions > 0, and the
+ * chart's driver.mountPermissions is 0), so a non-root image could not write there. With fsGroup,
+ * kubelet makes the volume group-owned by this gid, group-writable and setgid (the driver's
+ * CSIDriver declares fsGroupPolicy File), and adds the gid to every container's supplementary
+ * groups, so the app writes whatever its uid. 1000 is the `node` group of the official Node.js
+ * images (docker-library/node Dockerfile: `addgroup -g 1000 node`), the usual base of these apps.
+ * hostPath volumes are never re-owned (kubernetes pkg/volume/hostpath/host_path.go).
+ */
+export const APP_FS_GROUP = 1000;
 
 /** uid of `nobody`, for containers that only read. */
 export const NOBODY_UID = 65534;
@@ -118,12 +148,17 @@ export function restrictedContainer(): k8s.types.input.core.v1.SecurityContext {
 /**
  * Container security context for a busybox loop or writer that writes to a fresh shared volume.
  *
- * Why root: the root directory of a freshly provisioned NFS export, Filestore share, EFS volume or
- * hostPath directory is owned by root with mode 0755, and those volume types ignore `fsGroup`
- * (kubelet only re-owns volumes whose driver supports it). A non-root writer would fail with
- * "Permission denied" on exactly the RWX backends the demos exist to show. Root is the owner of
- * that directory, so it needs no capability to write there: every capability is dropped and
- * privilege escalation is off, which keeps the pod within the `baseline` Pod Security level.
+ * Why root: the root directory of a freshly provisioned volume is owned by root with mode 0755 on
+ * several of the backends the demos run on, and `fsGroup` does not fix that everywhere. kubelet
+ * re-owns a volume to `fsGroup` only when its plugin supports ownership management: for CSI, when
+ * the CSIDriver's `fsGroupPolicy` is `File` (or `ReadWriteOnceWithFSType` with an fsType and a
+ * ReadWriteOnce claim). csi-driver-nfs declares `File` (charts/v4.13.x csi-nfs-driverinfo.yaml,
+ * `feature.enableFSGroupPolicy: true` by default), so on the kind `nfs` classes fsGroup *is*
+ * applied; hostPath volumes (the story and access-modes demos on kind) are never re-owned
+ * (kubernetes pkg/volume/hostpath/host_path.go: SetUp ignores mounterArgs.FsGroup), and other RWX drivers differ. A root
+ * writer works on all of them. Root is the owner of that directory, so it needs no capability to
+ * write there: every capability is dropped and privilege escalation is off, which keeps the pod
+ * within the `baseline` Pod Security level.
  */
 export function rootWriterContainer(): k8s.types.input.core.v1.SecurityContext {
     return {
@@ -136,10 +171,10 @@ export function rootWriterContainer(): k8s.types.input.core.v1.SecurityContext {
 }
 
 /**
- * Container security context for the course's chatroulette images, whose user and needs cannot be
- * inspected (the registry is private to the course's account): no
- * privilege escalation, but the image's user and default capabilities are kept, since forcing
- * non-root or dropping capabilities could break an image we cannot test.
+ * Container security context for the chatroulette images, which the caller supplies and which we
+ * cannot inspect (the course's are in a private registry): no privilege escalation, but the image's
+ * user and default capabilities are kept, since forcing non-root or dropping capabilities could
+ * break an image we cannot test. Student namespaces override this (components/podSecurity.ts).
  */
 export function courseImageContainer(): k8s.types.input.core.v1.SecurityContext {
     return { allowPrivilegeEscalation: false };
@@ -147,11 +182,112 @@ export function courseImageContainer(): k8s.types.input.core.v1.SecurityContext 
 
 /**
  * Container security context for an image known to run as root that needs no capability (the
- * story app: `node:14-alpine`, no USER). It writes only to its mounted volume, whose directory is
- * root-owned or world-writable (emptyDir), so it needs no capability such as DAC_OVERRIDE.
+ * story app: the course's `node:14-alpine` build and the official `node` image both start as root).
+ * It writes only to its mounted volume, whose directory is root-owned or world-writable (emptyDir),
+ * so it needs no capability such as DAC_OVERRIDE.
  */
 export function rootNoCapabilitiesContainer(): k8s.types.input.core.v1.SecurityContext {
     return { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+}
+
+/** Where nginx serves from, and where the updater demos' loop writes. */
+export const HTML_DIR = "/usr/share/nginx/html";
+
+/**
+ * The updater demos' loop: writes the date to a temporary file in the same directory, then renames
+ * it over index.html. rename(2) replaces the name atomically (POSIX rename; on NFS a single RENAME
+ * operation), and nginx opens the file anew for every request (`open_file_cache` is off by default,
+ * nginx.org ngx_http_core_module), so a reader sees the old page or the new one, never an empty or
+ * half-written file as with `date > index.html`, which truncates the file before writing.
+ */
+export function dateLoopScript(dir: string = HTML_DIR): string {
+    return `while true; do date > ${dir}/.index.html.tmp && mv -f ${dir}/.index.html.tmp ${dir}/index.html; sleep 1; done`;
+}
+
+type VolumeMounts = k8s.types.input.core.v1.VolumeMount[];
+
+/**
+ * The updater demos' nginx container `server`: pinned unprivileged nginx on 8080, ready once the
+ * loop has written index.html (403 before that), alive as long as nginx accepts connections.
+ */
+export function nginxServerContainer(volumeMounts: VolumeMounts): k8s.types.input.core.v1.Container {
+    return {
+        name: "server",
+        image: NGINX_UNPRIVILEGED_IMAGE,
+        ports: [{ name: "http", containerPort: NGINX_PORT }],
+        volumeMounts,
+        resources: RESOURCES.nginx,
+        securityContext: restrictedContainer(),
+        readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5 },
+        livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10 },
+    };
+}
+
+/** The updater demos' busybox container `loop`, running {@link dateLoopScript} as a root writer. */
+export function dateLoopContainer(volumeMounts: VolumeMounts): k8s.types.input.core.v1.Container {
+    return {
+        name: "loop",
+        image: BUSYBOX_IMAGE,
+        command: ["/bin/sh"],
+        args: ["-c", dateLoopScript()],
+        volumeMounts,
+        resources: RESOURCES.busybox,
+        // Root without capabilities: see rootWriterContainer.
+        securityContext: rootWriterContainer(),
+    };
+}
+
+/** What a component's PersistentVolumeClaim needs. */
+export interface ClaimSpec {
+    /** `metadata.name` of the claim. */
+    name: string;
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+    accessMode: "ReadWriteOnce" | "ReadWriteMany";
+    storageClassName: string;
+    size: string;
+}
+
+/** Creates a component's claim as child `logicalName` of `parent`. */
+export function createClaim(
+    logicalName: string,
+    claim: ClaimSpec,
+    parent: pulumi.Resource,
+): k8s.core.v1.PersistentVolumeClaim {
+    return new k8s.core.v1.PersistentVolumeClaim(
+        logicalName,
+        {
+            metadata: { name: claim.name, namespace: claim.namespace, labels: claim.labels },
+            spec: {
+                accessModes: [claim.accessMode],
+                storageClassName: claim.storageClassName,
+                resources: { requests: { storage: claim.size } },
+            },
+        },
+        { parent },
+    );
+}
+
+/** Creates a ClusterIP Service (reached with `kubectl port-forward`, no cloud load balancer). */
+export function createClusterIpService(
+    logicalName: string,
+    svc: {
+        name: string;
+        namespace: pulumi.Input<string>;
+        labels: Record<string, string>;
+        selector: Record<string, string>;
+        ports: k8s.types.input.core.v1.ServicePort[];
+    },
+    parent: pulumi.Resource,
+): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        logicalName,
+        {
+            metadata: { name: svc.name, namespace: svc.namespace, labels: svc.labels },
+            spec: { type: "ClusterIP", selector: svc.selector, ports: svc.ports },
+        },
+        { parent },
+    );
 }
 
 /** The exact `kubectl port-forward` command for a Service. */
@@ -164,7 +300,7 @@ export function portForwardCommand(
     return pulumi.interpolate`kubectl -n ${namespace} port-forward svc/${service} ${localPort}:${servicePort}`;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Checks the arguments every component shares, returning the first problem or undefined.

@@ -7,31 +7,32 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import {
-    BUSYBOX_IMAGE,
+    HTML_DIR,
     NGINX_PORT,
     NGINX_UID,
-    NGINX_UNPRIVILEGED_IMAGE,
-    RESOURCES,
     SKIP_AWAIT,
     appLabels,
     countProblem,
+    createClaim,
+    createClusterIpService,
     createNamespace,
+    dateLoopContainer,
+    dateLoopScript,
     namespaceProblem,
+    nginxServerContainer,
     oneOfProblem,
     podSecurity,
     portForwardCommand,
     rejectInvalid,
     requiredProblem,
-    restrictedContainer,
-    rootWriterContainer,
     selectorLabels,
 } from "./common";
 
 const TYPE = "kvl:apps:DistinctUpdater";
 
 /** How the server and the loop share the claim. */
-export type DistinctUpdaterMode = "rwo" | "affinity" | "rwx";
-export const DISTINCT_UPDATER_MODES: readonly DistinctUpdaterMode[] = ["rwo", "affinity", "rwx"];
+export const DISTINCT_UPDATER_MODES = ["rwo", "affinity", "rwx"] as const;
+export type DistinctUpdaterMode = (typeof DISTINCT_UPDATER_MODES)[number];
 
 /** Object names, as in the course. */
 export const DISTINCT_UPDATER_NAMES = {
@@ -44,9 +45,14 @@ export const DISTINCT_UPDATER_NAMES = {
 } as const;
 
 /** Where nginx serves from and the loop writes to. */
-export const HTML_DIR = "/usr/share/nginx/html";
-/** The loop's script. */
-export const LOOP_SCRIPT = `while true; do date > ${HTML_DIR}/index.html; sleep 1; done`;
+export { HTML_DIR };
+/** The loop's script: the date into a temporary file, renamed over index.html (see dateLoopScript). */
+export const LOOP_SCRIPT = dateLoopScript(HTML_DIR);
+/**
+ * Label every loop and server pod carries (value: the claim's name): the one selector of the
+ * required podAffinity in mode `affinity`.
+ */
+export const VOLUME_GROUP_LABEL = "kube-volume-lab/volume-group";
 /** Local port of the port-forward command. */
 export const DISTINCT_UPDATER_LOCAL_PORT = 8888;
 
@@ -57,8 +63,9 @@ export interface DistinctUpdaterArgs {
      * - `rwo`: the course's broken base: a ReadWriteOnce claim on `rwoStorageClass` and no placement
      *   rule. Kept on purpose: server pods scheduled on another node than the first user of the
      *   volume stay in ContainerCreating with a Multi-Attach error. The policy pack rejects it.
-     * - `affinity`: ReadWriteOnce, and every server pod has a required podAffinity (hostname) to the
-     *   loop pod, so all pods land on the loop's node and run.
+     * - `affinity`: ReadWriteOnce, and every loop and server pod carries the label
+     *   {@link VOLUME_GROUP_LABEL} and a required podAffinity (hostname) to that label: every pod of
+     *   the group lands on the node of the first one, where the volume is attached, and runs.
      * - `rwx`: a ReadWriteMany claim on `rwxStorageClass`; pods run on any node.
      */
     mode: DistinctUpdaterMode;
@@ -122,45 +129,53 @@ export class DistinctUpdater extends pulumi.ComponentResource {
         const ns = createNamespace(name, args.namespace, this);
         const namespace = ns.metadata.name;
 
-        new k8s.core.v1.PersistentVolumeClaim(
+        createClaim(
             `${name}-pvc`,
             {
-                metadata: { name: N.claim, namespace, labels: appLabels("distinct-updater", name) },
-                spec: {
-                    accessModes: [accessMode],
-                    storageClassName,
-                    resources: { requests: { storage: storageSize } },
-                },
+                name: N.claim,
+                namespace,
+                labels: appLabels("distinct-updater", name),
+                accessMode,
+                storageClassName,
+                size: storageSize,
             },
-            { parent: this },
+            this,
         );
 
         const volumes = [{ name: N.volume, persistentVolumeClaim: { claimName: N.claim } }];
         const volumeMounts = [{ name: N.volume, mountPath: HTML_DIR }];
+        // Every loop and server pod carries the group label, in every mode (labels stay stable when
+        // the mode changes); only mode affinity makes it a placement rule.
+        const group = { [VOLUME_GROUP_LABEL]: N.claim };
 
-        // The loop: a single writer. On a ReadWriteOnce claim its update strategy is Recreate: a
-        // rolling update would start the new loop pod before stopping the old one, possibly on
-        // another node, where it could never attach the volume. Recreate alone does not pin the
-        // replacement pod: in mode affinity it also prefers (weight 100) the node of the server
-        // pods, which still hold the volume there, so a restarted loop goes back to that node.
-        // Preferred, not required: on first deployment no server pod exists yet, and the servers
-        // themselves wait for the loop (their required affinity), so a required term would deadlock.
-        const loopAffinity: k8s.types.input.core.v1.Affinity | undefined =
+        // Mode affinity: loop AND server pods require (hostname) a pod of the group on their node,
+        // so every pod follows the first one, wherever it landed, and no pod of the group can be
+        // placed on another node while one of them runs. The first pod can start although no pod
+        // of the group exists yet: kube-scheduler lets a pod whose required terms match its own
+        // labels pass when no pod in the cluster matches them (kubernetes pkg/scheduler/framework/
+        // plugins/interpodaffinity/filtering.go, satisfyPodAffinity; satisfiesSelfAffinityCheck on
+        // master: "This pod may be the first pod in a series that have affinity to themselves").
+        // A pod counts as soon as the scheduler assumes it on a node (pkg/scheduler cache AssumePod
+        // adds it to that node's NodeInfo, before binding), so loop and server pods created together
+        // and scheduled one after the other land together. A replaced loop pod (Recreate) or a surge
+        // server pod (RollingUpdate) therefore lands where the remaining pods hold the volume, or
+        // stays Pending if that node is full; it never hangs on Multi-Attach on another node.
+        const affinity: k8s.types.input.core.v1.Affinity | undefined =
             args.mode === "affinity"
                 ? {
                       podAffinity: {
-                          preferredDuringSchedulingIgnoredDuringExecution: [
+                          requiredDuringSchedulingIgnoredDuringExecution: [
                               {
-                                  weight: 100,
-                                  podAffinityTerm: {
-                                      labelSelector: { matchLabels: selectorLabels(N.server) },
-                                      topologyKey: "kubernetes.io/hostname",
-                                  },
+                                  labelSelector: { matchLabels: group },
+                                  topologyKey: "kubernetes.io/hostname",
                               },
                           ],
                       },
                   }
                 : undefined;
+
+        // The loop: a single writer. On a ReadWriteOnce claim its update strategy is Recreate: a
+        // rolling update would start the new loop pod before stopping the old one.
         new k8s.apps.v1.Deployment(
             `${name}-loop`,
             {
@@ -170,24 +185,15 @@ export class DistinctUpdater extends pulumi.ComponentResource {
                     strategy: rwx ? { type: "RollingUpdate" } : { type: "Recreate" },
                     selector: { matchLabels: selectorLabels(N.loop) },
                     template: {
-                        metadata: { labels: appLabels(N.loop, name) },
+                        metadata: { labels: { ...appLabels(N.loop, name), ...group } },
                         spec: {
-                            affinity: loopAffinity,
-                            // fsGroup: on volumes that support it, the directory becomes group-owned by
-                            // nginx's group, so the server can always read what the loop writes.
+                            affinity,
+                            // fsGroup: on volumes whose driver supports it (block volumes, and
+                            // csi-driver-nfs, whose CSIDriver declares fsGroupPolicy File), the
+                            // directory becomes group-owned by nginx's group, setgid, so the server
+                            // can always read what the loop writes.
                             securityContext: podSecurity({ fsGroup: NGINX_UID }),
-                            containers: [
-                                {
-                                    name: "loop",
-                                    image: BUSYBOX_IMAGE,
-                                    command: ["/bin/sh"],
-                                    args: ["-c", LOOP_SCRIPT],
-                                    volumeMounts,
-                                    resources: RESOURCES.busybox,
-                                    // Root, without capabilities: see rootWriterContainer.
-                                    securityContext: rootWriterContainer(),
-                                },
-                            ],
+                            containers: [dateLoopContainer(volumeMounts)],
                             volumes,
                         },
                     },
@@ -196,25 +202,8 @@ export class DistinctUpdater extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // The server: in mode affinity every pod must run where the loop pod runs (required
-        // podAffinity, hostname topology), so the volume is attached to one node only.
-        // Its strategy stays RollingUpdate (maxSurge 1, maxUnavailable 0, so the page never goes
-        // down): surge pods carry the same required affinity, so they are scheduled on the loop's
-        // node too and mount the volume the old pods already hold there; they can never land on
-        // another node. Recreate would only add downtime.
-        const affinity: k8s.types.input.core.v1.Affinity | undefined =
-            args.mode === "affinity"
-                ? {
-                      podAffinity: {
-                          requiredDuringSchedulingIgnoredDuringExecution: [
-                              {
-                                  labelSelector: { matchLabels: selectorLabels(N.loop) },
-                                  topologyKey: "kubernetes.io/hostname",
-                              },
-                          ],
-                      },
-                  }
-                : undefined;
+        // The server: RollingUpdate (maxSurge 1, maxUnavailable 0, so the page never goes down);
+        // in mode affinity surge pods carry the same required affinity as every pod of the group.
         new k8s.apps.v1.Deployment(
             `${name}-server`,
             {
@@ -232,30 +221,11 @@ export class DistinctUpdater extends pulumi.ComponentResource {
                     },
                     selector: { matchLabels: selectorLabels(N.server) },
                     template: {
-                        metadata: { labels: appLabels(N.server, name) },
+                        metadata: { labels: { ...appLabels(N.server, name), ...group } },
                         spec: {
                             affinity,
                             securityContext: podSecurity({ user: NGINX_UID, fsGroup: NGINX_UID }),
-                            containers: [
-                                {
-                                    name: "server",
-                                    image: NGINX_UNPRIVILEGED_IMAGE,
-                                    ports: [{ name: "http", containerPort: NGINX_PORT }],
-                                    volumeMounts,
-                                    resources: RESOURCES.nginx,
-                                    securityContext: restrictedContainer(),
-                                    // Ready once the loop has written index.html (403 before that);
-                                    // alive as long as nginx accepts connections.
-                                    readinessProbe: {
-                                        httpGet: { path: "/", port: "http" },
-                                        periodSeconds: 5,
-                                    },
-                                    livenessProbe: {
-                                        tcpSocket: { port: "http" },
-                                        periodSeconds: 10,
-                                    },
-                                },
-                            ],
+                            containers: [nginxServerContainer(volumeMounts)],
                             volumes,
                         },
                     },
@@ -264,21 +234,16 @@ export class DistinctUpdater extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new k8s.core.v1.Service(
+        createClusterIpService(
             `${name}-service`,
             {
-                metadata: {
-                    name: N.service,
-                    namespace,
-                    labels: appLabels("distinct-updater", name),
-                },
-                spec: {
-                    type: "ClusterIP",
-                    selector: selectorLabels(N.server),
-                    ports: [{ name: "http", port: 80, targetPort: NGINX_PORT }],
-                },
+                name: N.service,
+                namespace,
+                labels: appLabels("distinct-updater", name),
+                selector: selectorLabels(N.server),
+                ports: [{ name: "http", port: 80, targetPort: NGINX_PORT }],
             },
-            { parent: this },
+            this,
         );
 
         this.namespace = namespace;

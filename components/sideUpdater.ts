@@ -7,23 +7,22 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import {
-    BUSYBOX_IMAGE,
+    HTML_DIR,
     NGINX_PORT,
     NGINX_UID,
-    NGINX_UNPRIVILEGED_IMAGE,
-    RESOURCES,
     appLabels,
+    createClaim,
+    createClusterIpService,
     createNamespace,
+    dateLoopContainer,
     namespaceProblem,
+    nginxServerContainer,
     podSecurity,
     portForwardCommand,
     rejectInvalid,
     requiredProblem,
-    restrictedContainer,
-    rootWriterContainer,
     selectorLabels,
 } from "./common";
-import { HTML_DIR, LOOP_SCRIPT } from "./distinctUpdater";
 
 const TYPE = "kvl:apps:SideUpdater";
 
@@ -76,17 +75,17 @@ export class SideUpdater extends pulumi.ComponentResource {
         const ns = createNamespace(name, args.namespace, this);
         const namespace = ns.metadata.name;
 
-        new k8s.core.v1.PersistentVolumeClaim(
+        createClaim(
             `${name}-pvc`,
             {
-                metadata: { name: N.claim, namespace, labels: appLabels(N.deployment, name) },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: args.storageClassName,
-                    resources: { requests: { storage: storageSize } },
-                },
+                name: N.claim,
+                namespace,
+                labels: appLabels(N.deployment, name),
+                accessMode: "ReadWriteOnce",
+                storageClassName: args.storageClassName,
+                size: storageSize,
             },
-            { parent: this },
+            this,
         );
 
         const volumeMounts = [{ name: N.volume, mountPath: HTML_DIR }];
@@ -106,35 +105,9 @@ export class SideUpdater extends pulumi.ComponentResource {
                         metadata: { labels: appLabels(N.deployment, name) },
                         spec: {
                             securityContext: podSecurity({ user: NGINX_UID, fsGroup: NGINX_UID }),
-                            containers: [
-                                {
-                                    name: "server",
-                                    image: NGINX_UNPRIVILEGED_IMAGE,
-                                    ports: [{ name: "http", containerPort: NGINX_PORT }],
-                                    volumeMounts,
-                                    resources: RESOURCES.nginx,
-                                    securityContext: restrictedContainer(),
-                                    readinessProbe: {
-                                        httpGet: { path: "/", port: "http" },
-                                        periodSeconds: 5,
-                                    },
-                                    livenessProbe: {
-                                        tcpSocket: { port: "http" },
-                                        periodSeconds: 10,
-                                    },
-                                },
-                                {
-                                    name: "loop",
-                                    image: BUSYBOX_IMAGE,
-                                    command: ["/bin/sh"],
-                                    args: ["-c", LOOP_SCRIPT],
-                                    volumeMounts,
-                                    resources: RESOURCES.busybox,
-                                    // Root without capabilities, overriding the pod's uid 101: see
-                                    // rootWriterContainer (the class may be an NFS-like one).
-                                    securityContext: rootWriterContainer(),
-                                },
-                            ],
+                            // The loop runs as root without capabilities, overriding the pod's
+                            // uid 101: see rootWriterContainer (the class may be an NFS-like one).
+                            containers: [nginxServerContainer(volumeMounts), dateLoopContainer(volumeMounts)],
                             volumes: [
                                 { name: N.volume, persistentVolumeClaim: { claimName: N.claim } },
                             ],
@@ -145,17 +118,16 @@ export class SideUpdater extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new k8s.core.v1.Service(
+        createClusterIpService(
             `${name}-service`,
             {
-                metadata: { name: N.service, namespace, labels: appLabels(N.deployment, name) },
-                spec: {
-                    type: "ClusterIP",
-                    selector: selectorLabels(N.deployment),
-                    ports: [{ name: "http", port: 80, targetPort: NGINX_PORT }],
-                },
+                name: N.service,
+                namespace,
+                labels: appLabels(N.deployment, name),
+                selector: selectorLabels(N.deployment),
+                ports: [{ name: "http", port: 80, targetPort: NGINX_PORT }],
             },
-            { parent: this },
+            this,
         );
 
         this.namespace = namespace;

@@ -1,14 +1,7 @@
 import * as assert from "assert";
 
+import { Chatroulette, ChatrouletteArgs } from "../../components/chatroulette";
 import {
-    CHATROULETTE_BACK_IMAGE,
-    CHATROULETTE_FRONT_IMAGE,
-    Chatroulette,
-    ChatrouletteArgs,
-} from "../../components/chatroulette";
-import {
-    assertContainersHardened,
-    assertNamespace,
     assertResourceError,
     build,
     container,
@@ -20,9 +13,11 @@ import {
     valueOf,
     volume,
 } from "./helpers";
+import { TEST_CHAT_IMAGES } from "./variants";
 
 const NEW_CLAIM: ChatrouletteArgs = {
     namespace: "chatroulette",
+    ...TEST_CHAT_IMAGES,
     storage: { storageClassName: "efs-sc" },
 };
 const make =
@@ -42,7 +37,6 @@ describe("Chatroulette", () => {
             "Service/back",
             "Service/front",
         ]);
-        assertNamespace(built.objects, "chatroulette");
         assert.deepStrictEqual(logicalNames(built).sort(), [
             "chat-back",
             "chat-back-service",
@@ -52,7 +46,6 @@ describe("Chatroulette", () => {
             "chat-front-service",
             "chat-ns",
         ]);
-        assert.strictEqual(built.resources[0].type, "kvl:apps:Chatroulette");
     });
 
     it("creates a ReadWriteMany claim on the given class, 100Mi by default", async () => {
@@ -81,7 +74,9 @@ describe("Chatroulette", () => {
         const { objects } = await build(make());
         const back = find(objects, "Deployment", "back");
         const c = container(back, "back");
-        assert.strictEqual(c.image, CHATROULETTE_BACK_IMAGE);
+        assert.strictEqual(c.image, "registry.example/chatroulette-back:1.2.0");
+        // No pull policy: Kubernetes' default (IfNotPresent for a fixed tag) applies.
+        assert.strictEqual(c.imagePullPolicy, undefined);
         assert.deepStrictEqual(c.ports, [{ name: "web", containerPort: 3000, protocol: "TCP" }]);
         for (const p of [c.readinessProbe, c.livenessProbe]) {
             assert.deepStrictEqual(p.httpGet, { path: "/version", port: "web", scheme: "HTTP" });
@@ -94,11 +89,23 @@ describe("Chatroulette", () => {
         assert.deepStrictEqual(back.spec.strategy, { type: "Recreate" });
     });
 
+    it("back: fsGroup 1000, so an image running as non-root can write to a fresh root-owned 0755 NFS volume", async () => {
+        // csi-driver-nfs creates each volume's directory root-owned 0755 and re-owns it to the pod's
+        // fsGroup (fsGroupPolicy File): without fsGroup a non-root back fails every upload.
+        const { objects } = await build(make());
+        assert.deepStrictEqual(podSpec(find(objects, "Deployment", "back")).securityContext, {
+            seccompProfile: { type: "RuntimeDefault" },
+            fsGroup: 1000,
+        });
+        // The front writes nothing: it keeps no fsGroup.
+        assert.strictEqual(podSpec(find(objects, "Deployment", "front")).securityContext.fsGroup, undefined);
+    });
+
     it("front: port 8080 named web, probes on /", async () => {
         const { objects } = await build(make());
         const front = find(objects, "Deployment", "front");
         const c = container(front, "front");
-        assert.strictEqual(c.image, CHATROULETTE_FRONT_IMAGE);
+        assert.strictEqual(c.image, "registry.example/chatroulette-front:1.2.0");
         assert.deepStrictEqual(c.ports, [{ name: "web", containerPort: 8080, protocol: "TCP" }]);
         for (const p of [c.readinessProbe, c.livenessProbe]) {
             assert.deepStrictEqual(p.httpGet, { path: "/", port: "web", scheme: "HTTP" });
@@ -125,26 +132,15 @@ describe("Chatroulette", () => {
         );
     });
 
-    it("uses the course's images only as the documented latest exception, and takes others", async () => {
-        const { objects } = await build(
-            make({
-                frontImage: "registry.example/front:1.2.0",
-                backImage: "registry.example/back:1.2.0",
-            }),
-        );
-        assert.strictEqual(
-            container(find(objects, "Deployment", "front"), "front").image,
-            "registry.example/front:1.2.0",
-        );
-        assert.strictEqual(
-            container(find(objects, "Deployment", "back"), "back").image,
-            "registry.example/back:1.2.0",
-        );
-        assertContainersHardened(objects);
-        assert.ok(
-            CHATROULETTE_FRONT_IMAGE.endsWith(":latest") &&
-                CHATROULETTE_BACK_IMAGE.endsWith(":latest"),
-        );
+    it("has no default image: the course's are in a private ECR registry", () => {
+        for (const missing of ["frontImage", "backImage"] as const) {
+            assertResourceError(
+                make({ [missing]: undefined } as Partial<ChatrouletteArgs>),
+                `Chatroulette: ${missing} is required`,
+                "private ECR registry",
+            );
+        }
+        assertResourceError(make({ frontImage: "" }), "frontImage is required");
     });
 
     it("with an existing claim and createNamespace false: mounts it at /images and creates no namespace nor claim", async () => {
@@ -172,7 +168,10 @@ describe("Chatroulette", () => {
 
     it("with an existing claim, still creates the namespace by default", async () => {
         const { objects } = await build(make({ storage: { existingClaim: "shared" } }));
-        assertNamespace(objects, "chatroulette");
+        assert.deepStrictEqual(
+            ofKind(objects, "Namespace").map((n) => n.metadata.name),
+            ["chatroulette"],
+        );
         assert.deepStrictEqual(ofKind(objects, "PersistentVolumeClaim"), []);
     });
 

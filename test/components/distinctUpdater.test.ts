@@ -7,8 +7,7 @@ import {
     LOOP_SCRIPT,
 } from "../../components/distinctUpdater";
 import {
-    assertContainersHardened,
-    assertNamespace,
+    KubeObject,
     assertResourceError,
     build,
     container,
@@ -31,8 +30,9 @@ function make(args: Partial<DistinctUpdaterArgs> = {}, name = "du"): () => Disti
 }
 
 describe("DistinctUpdater", () => {
+    // Type token, parenting, namespaces, labels, pinned images: contract.test.ts, for every variant.
     it("creates a namespace, a claim, the loop and server Deployments and a Service", async () => {
-        const { objects, resources } = await build(make());
+        const { objects } = await build(make());
         assert.deepStrictEqual(inventory(objects), [
             "Deployment/distinct-updater-loop",
             "Deployment/distinct-updater-server",
@@ -40,11 +40,9 @@ describe("DistinctUpdater", () => {
             "PersistentVolumeClaim/distinct-updater-pvc",
             "Service/distinct-updater",
         ]);
-        assertNamespace(objects, "distinct-updater");
-        assert.strictEqual(resources[0].type, "kvl:apps:DistinctUpdater");
     });
 
-    it("derives child logical names from its own name", async () => {
+    it("keeps its child logical names (URNs) under its own name", async () => {
         const built = await build(make({}, "lesson1"));
         assert.deepStrictEqual(logicalNames(built).sort(), [
             "lesson1-loop",
@@ -76,47 +74,33 @@ describe("DistinctUpdater", () => {
         assert.strictEqual(await valueOf(component.storageClassName), "standard-rwo");
     });
 
-    it("mode affinity: server pods require the loop pod's node; the loop updates with Recreate", async () => {
+    it("mode affinity: loop and server pods share one label and the same required hostname podAffinity to it", async () => {
         const { objects } = await build(make({ mode: "affinity" }));
         const server = find(objects, "Deployment", "distinct-updater-server");
         const loop = find(objects, "Deployment", "distinct-updater-loop");
-        assert.deepStrictEqual(podSpec(server).affinity, {
+        const expected = {
             podAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: [
                     {
-                        labelSelector: { matchLabels: { app: "distinct-updater-loop" } },
+                        labelSelector: {
+                            matchLabels: { "kube-volume-lab/volume-group": "distinct-updater-pvc" },
+                        },
                         topologyKey: "kubernetes.io/hostname",
                     },
                 ],
             },
-        });
-        // The selector matches the loop's pod labels, and only them.
-        const selector =
-            podSpec(server).affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]
-                .labelSelector.matchLabels;
-        for (const [k, v] of Object.entries(selector))
-            assert.strictEqual(loop.spec.template.metadata.labels[k], v);
-        assert.notStrictEqual(server.spec.template.metadata.labels.app, "distinct-updater-loop");
+        };
+        assert.deepStrictEqual(podSpec(server).affinity, expected);
+        assert.deepStrictEqual(podSpec(loop).affinity, expected);
+        for (const d of [server, loop]) {
+            assert.strictEqual(
+                d.spec.template.metadata.labels["kube-volume-lab/volume-group"],
+                "distinct-updater-pvc",
+            );
+        }
         assert.deepStrictEqual(loop.spec.strategy, { type: "Recreate" });
         assert.strictEqual(loop.spec.replicas, 1);
-        // A replaced loop pod prefers the servers' node (where the volume is attached).
-        assert.deepStrictEqual(
-            podSpec(loop).affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution,
-            [
-                {
-                    weight: 100,
-                    podAffinityTerm: {
-                        labelSelector: { matchLabels: { app: "distinct-updater-server" } },
-                        topologyKey: "kubernetes.io/hostname",
-                    },
-                },
-            ],
-        );
-        assert.strictEqual(
-            podSpec(loop).affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution,
-            undefined,
-        );
-        // Surge pods carry the same required affinity: RollingUpdate stays on the loop's node.
+        // Surge pods carry the same required affinity: RollingUpdate stays on the group's node.
         assert.deepStrictEqual(server.spec.strategy, {
             type: "RollingUpdate",
             rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
@@ -125,6 +109,81 @@ describe("DistinctUpdater", () => {
         const pvc = find(objects, "PersistentVolumeClaim", "distinct-updater-pvc");
         assert.deepStrictEqual(pvc.spec.accessModes, ["ReadWriteOnce"]);
         assert.strictEqual(pvc.spec.storageClassName, "standard-rwo");
+    });
+
+    describe("mode affinity under kube-scheduler's pod-affinity filter", () => {
+        /*
+         * The InterPodAffinity Filter, reduced to what these pods use (kubernetes pkg/scheduler/
+         * framework/plugins/interpodaffinity/filtering.go, satisfyPodAffinity): a node passes when, for
+         * every required term with topologyKey kubernetes.io/hostname, a pod on that node matches the
+         * term's selector; or, when no pod anywhere matches the terms, when the pod matches its own
+         * terms ("the first pod in a series that have affinity to themselves").
+         */
+        type Pod = { name: string; labels: Record<string, string>; terms: Record<string, string>[] };
+        const matches = (sel: Record<string, string>, labels: Record<string, string>) =>
+            Object.entries(sel).every(([k, v]) => labels[k] === v);
+        function feasibleNodes(pod: Pod, placed: Map<string, Pod>, nodes: string[]): string[] {
+            if (pod.terms.length === 0) return nodes;
+            const anyMatch = [...placed.values()].some((p) => pod.terms.every((t) => matches(t, p.labels)));
+            if (!anyMatch) return pod.terms.every((t) => matches(t, pod.labels)) ? nodes : [];
+            return nodes.filter((n) =>
+                pod.terms.every((t) =>
+                    [...placed.entries()].some(([node, p]) => node.split("#")[0] === n && matches(t, p.labels)),
+                ),
+            );
+        }
+        function podsOf(d: KubeObject, count: number): Pod[] {
+            const terms = (podSpec(d).affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
+                .filter((t: any) => t.topologyKey === "kubernetes.io/hostname")
+                .map((t: any) => t.labelSelector.matchLabels);
+            return Array.from({ length: count }, (_, i) => ({
+                name: `${d.metadata.name}-${i}`,
+                labels: d.spec.template.metadata.labels,
+                terms,
+            }));
+        }
+        const NODES = ["node-a", "node-b", "node-c"];
+        let group: Pod[];
+        before(async () => {
+            const { objects } = await build(make({ mode: "affinity", replicas: 3 }));
+            group = [
+                ...podsOf(find(objects, "Deployment", "distinct-updater-loop"), 1),
+                ...podsOf(find(objects, "Deployment", "distinct-updater-server"), 3),
+            ];
+        });
+
+        it("the first pod of the group, whichever it is, may start on any node", () => {
+            for (const first of group) assert.deepStrictEqual(feasibleNodes(first, new Map(), NODES), NODES);
+        });
+
+        it("once one pod runs, every other pod of the group (loop or server) can only go to its node", () => {
+            for (const first of group) {
+                for (const node of NODES) {
+                    const placed = new Map([[`${node}#${first.name}`, first]]);
+                    for (const other of group.filter((p) => p !== first)) {
+                        assert.deepStrictEqual(feasibleNodes(other, placed, NODES), [node], `${other.name} after ${first.name} on ${node}`);
+                    }
+                }
+            }
+        });
+
+        it("a replaced loop pod, or a surge server pod, goes back to the node the others hold", () => {
+            const [loop, ...servers] = group;
+            const placed = new Map(servers.map((s) => [`node-b#${s.name}`, s] as [string, Pod]));
+            assert.deepStrictEqual(feasibleNodes(loop, placed, NODES), ["node-b"]);
+            const surge = { ...servers[0], name: "surge" };
+            placed.set(`node-b#${loop.name}`, loop);
+            assert.deepStrictEqual(feasibleNodes(surge, placed, NODES), ["node-b"]);
+        });
+
+        it("in mode rwo no such rule exists: a second pod may go anywhere (the lesson)", async () => {
+            const { objects } = await build(make({ mode: "rwo", replicas: 3 }));
+            const [loop, server] = [
+                ...podsOf(find(objects, "Deployment", "distinct-updater-loop"), 1),
+                ...podsOf(find(objects, "Deployment", "distinct-updater-server"), 1),
+            ];
+            assert.deepStrictEqual(feasibleNodes(server, new Map([[`node-a#${loop.name}`, loop]]), NODES), NODES);
+        });
     });
 
     it("mode rwx: ReadWriteMany on the RWX class, no placement rule", async () => {
@@ -185,9 +244,12 @@ describe("DistinctUpdater", () => {
         assert.strictEqual(loop.image, BUSYBOX_IMAGE);
         assert.deepStrictEqual(loop.command, ["/bin/sh"]);
         assert.deepStrictEqual(loop.args, ["-c", LOOP_SCRIPT]);
+        // A temporary file in the same directory, renamed over index.html: nginx never serves a
+        // truncated page (the course's `date > index.html` truncates first, then writes).
         assert.strictEqual(
             LOOP_SCRIPT,
-            "while true; do date > /usr/share/nginx/html/index.html; sleep 1; done",
+            "while true; do date > /usr/share/nginx/html/.index.html.tmp && " +
+                "mv -f /usr/share/nginx/html/.index.html.tmp /usr/share/nginx/html/index.html; sleep 1; done",
         );
         assert.strictEqual(podSpec(loopDep).securityContext.fsGroup, 101);
         assert.deepStrictEqual(loop.securityContext, {
@@ -197,7 +259,6 @@ describe("DistinctUpdater", () => {
             allowPrivilegeEscalation: false,
             capabilities: { drop: ["ALL"] },
         });
-        assertContainersHardened(objects);
     });
 
     it("serves port 80 → 8080 on the server pods", async () => {

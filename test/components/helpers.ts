@@ -136,24 +136,12 @@ export function assertNamespace(
     }
 }
 
-/** Images allowed to use a floating tag: the courses' own, which publish only `latest`. */
-export const LATEST_EXCEPTIONS = [
-    "810454728139.dkr.ecr.eu-west-3.amazonaws.com/k8-chatroulette-front:latest",
-    "810454728139.dkr.ecr.eu-west-3.amazonaws.com/k8-chatroulette-back:latest",
-    "rhannachi1991/k8s-story:latest",
-];
-
-/** Asserts every container has a pinned tag (or a documented exception), requests and limits. */
+/** Asserts every container has a pinned tag (no `latest`: no default image may float), requests and limits. */
 export function assertContainersHardened(objects: readonly KubeObject[]): void {
     for (const { owner, c } of allContainers(objects)) {
         const image: string = c.image;
         const tag = /:([^/:@]+)$/.exec(image)?.[1];
-        if (!LATEST_EXCEPTIONS.includes(image)) {
-            assert.ok(
-                tag !== undefined && tag !== "latest",
-                `${owner}/${c.name}: image ${image} is not pinned`,
-            );
-        }
+        assert.ok(tag !== undefined && tag !== "latest", `${owner}/${c.name}: image ${image} is not pinned`);
         for (const k of ["requests", "limits"]) {
             assert.ok(
                 c.resources?.[k]?.cpu && c.resources?.[k]?.memory,

@@ -1,11 +1,8 @@
 import * as assert from "assert";
 
 import { BUSYBOX_IMAGE, NGINX_UNPRIVILEGED_IMAGE } from "../../components/common";
-import { LOOP_SCRIPT } from "../../components/distinctUpdater";
 import { SideUpdater } from "../../components/sideUpdater";
 import {
-    assertContainersHardened,
-    assertNamespace,
     assertResourceError,
     build,
     container,
@@ -32,7 +29,6 @@ describe("SideUpdater", () => {
             "PersistentVolumeClaim/side-updater-pvc",
             "Service/side-updater",
         ]);
-        assertNamespace(objects, "side-updater");
         assert.deepStrictEqual(find(objects, "PersistentVolumeClaim", "side-updater-pvc").spec, {
             accessModes: ["ReadWriteOnce"],
             storageClassName: "standard-rwo",
@@ -44,7 +40,6 @@ describe("SideUpdater", () => {
             "su-pvc",
             "su-service",
         ]);
-        assert.strictEqual(built.resources[0].type, "kvl:apps:SideUpdater");
     });
 
     it("runs server and loop as two containers of one pod, one replica, Recreate", async () => {
@@ -68,7 +63,12 @@ describe("SideUpdater", () => {
                 { name: "side-updater-data", mountPath: "/usr/share/nginx/html" },
             ]);
         }
-        assert.deepStrictEqual(container(d, "loop").args, ["-c", LOOP_SCRIPT]);
+        // The same atomic loop as distinct-updater: a temp file renamed over index.html.
+        assert.deepStrictEqual(container(d, "loop").args, [
+            "-c",
+            "while true; do date > /usr/share/nginx/html/.index.html.tmp && " +
+                "mv -f /usr/share/nginx/html/.index.html.tmp /usr/share/nginx/html/index.html; sleep 1; done",
+        ]);
         assert.deepStrictEqual(container(d, "server").ports, [
             { name: "http", containerPort: 8080 },
         ]);
@@ -80,7 +80,6 @@ describe("SideUpdater", () => {
         assert.strictEqual(podSpec(d).securityContext.fsGroup, 101);
         assert.strictEqual(container(d, "loop").securityContext.runAsUser, 0);
         assert.strictEqual(podSpec(d).affinity, undefined);
-        assertContainersHardened(objects);
     });
 
     it("serves port 80 → 8080 and outputs the port-forward command", async () => {

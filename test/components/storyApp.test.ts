@@ -1,9 +1,7 @@
 import * as assert from "assert";
 
-import { STORY_IMAGE, StoryApp, StoryAppArgs } from "../../components/storyApp";
+import { STORY_APP_JS, StoryApp, StoryAppArgs } from "../../components/storyApp";
 import {
-    assertContainersHardened,
-    assertNamespace,
     assertResourceError,
     build,
     container,
@@ -11,6 +9,7 @@ import {
     inventory,
     logicalNames,
     ofKind,
+    podSpec,
     valueOf,
     volume,
 } from "./helpers";
@@ -21,20 +20,103 @@ const make =
         new StoryApp("story", { namespace: "story", volume: "emptyDir", ...args });
 
 describe("StoryApp", () => {
-    it("creates a namespace, the Deployment story and the Service story-service", async () => {
+    it("creates a namespace, the app's ConfigMap, the Deployment story and the Service story-service", async () => {
         const built = await build(make());
         assert.deepStrictEqual(inventory(built.objects), [
+            "ConfigMap/story-app",
             "Deployment/story",
             "Namespace/story",
             "Service/story-service",
         ]);
-        assertNamespace(built.objects, "story");
         assert.deepStrictEqual(logicalNames(built).sort(), [
+            "story-app",
             "story-deployment",
             "story-ns",
             "story-service",
         ]);
-        assert.strictEqual(built.resources[0].type, "kvl:apps:StoryApp");
+    });
+
+    it("by default runs the course's app from a ConfigMap on the pinned, multi-arch node image", async () => {
+        const { objects } = await build(make());
+        const d = find(objects, "Deployment", "story");
+        const c = container(d, "story-container");
+        assert.strictEqual(c.image, "node:22.14.0-alpine3.21");
+        assert.strictEqual(c.imagePullPolicy, undefined);
+        assert.deepStrictEqual(c.command, ["node", "/opt/story-app/app.js"]);
+        assert.deepStrictEqual(c.volumeMounts, [
+            { name: "story-volume", mountPath: "/app/story" },
+            { name: "story-app", mountPath: "/opt/story-app", readOnly: true },
+        ]);
+        assert.deepStrictEqual(volume(d, "story-app"), { name: "story-app", configMap: { name: "story-app" } });
+        assert.deepStrictEqual(find(objects, "ConfigMap", "story-app").data, { "app.js": STORY_APP_JS });
+    });
+
+    it("gives the pod fsGroup 1000, so a configured non-root image can write to a root-owned NFS claim", async () => {
+        for (const args of [{ volume: "claim" as const, rwxStorageClass: "nfs" }, { volume: "claim" as const, rwxStorageClass: "nfs", image: "registry.example/story:1" }]) {
+            const { objects } = await build(make(args));
+            assert.deepStrictEqual(podSpec(find(objects, "Deployment", "story")).securityContext, {
+                seccompProfile: { type: "RuntimeDefault" },
+                fsGroup: 1000,
+            });
+        }
+    });
+
+    describe("STORY_APP_JS behaves like the course's k8s-3/app.js", () => {
+        // Runs the script for real on a free port with the data file in a temp directory.
+        let base: string;
+        let child: import("child_process").ChildProcess;
+        let dir: string;
+        before(async function () {
+            this.timeout(10000);
+            const fs = await import("fs");
+            const os = await import("os");
+            const path = await import("path");
+            const { spawn } = await import("child_process");
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvl-story-"));
+            const port = 30000 + Math.floor(Math.random() * 20000);
+            const script = STORY_APP_JS.replace('"/app/story/text.txt"', JSON.stringify(path.join(dir, "text.txt"))).replace(
+                ".listen(3000)",
+                `.listen(${port})`,
+            );
+            assert.notStrictEqual(script, STORY_APP_JS);
+            child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+            base = `http://127.0.0.1:${port}`;
+            for (let i = 0; i < 50; i++) {
+                try {
+                    await fetch(`${base}/healthcheck`);
+                    return;
+                } catch {
+                    await new Promise((r) => setTimeout(r, 100));
+                }
+            }
+            throw new Error("the story app did not start");
+        });
+        after(() => child?.kill());
+
+        it("GET /healthcheck → 200 OK; GET /story before any POST → 500 Failed to open file.", async () => {
+            const h = await fetch(`${base}/healthcheck`);
+            assert.deepStrictEqual([h.status, await h.text()], [200, "OK"]);
+            const s = await fetch(`${base}/story`);
+            assert.deepStrictEqual([s.status, await s.json()], [500, { message: "Failed to open file." }]);
+        });
+
+        it("POST /story appends a line (201), refuses empty text (422); GET /story returns them", async () => {
+            const post = (body: string) =>
+                fetch(`${base}/story`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+            const a = await post(JSON.stringify({ text: "once upon a time" }));
+            assert.deepStrictEqual([a.status, await a.json()], [201, { message: "Text was stored!" }]);
+            await post(JSON.stringify({ text: "the end" }));
+            const e = await post(JSON.stringify({ text: "   " }));
+            assert.deepStrictEqual([e.status, await e.json()], [422, { message: "Text must not be empty!" }]);
+            const s = await fetch(`${base}/story`);
+            assert.deepStrictEqual([s.status, await s.json()], [200, { story: "once upon a time\nthe end\n" }]);
+        });
+
+        it("GET /error ends the process (the container restarts)", async () => {
+            const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+            await fetch(`${base}/error`).catch(() => undefined);
+            assert.strictEqual(await exited, 1);
+        });
     });
 
     it("runs 2 replicas on port 3000 named web-port with probes on /healthcheck, volume at /app/story", async () => {
@@ -42,13 +124,11 @@ describe("StoryApp", () => {
         const d = find(objects, "Deployment", "story");
         assert.strictEqual(d.spec.replicas, 2);
         const c = container(d, "story-container");
-        assert.strictEqual(c.image, STORY_IMAGE);
         assert.deepStrictEqual(c.ports, [{ name: "web-port", containerPort: 3000 }]);
         for (const p of [c.readinessProbe, c.livenessProbe]) {
             assert.deepStrictEqual(p.httpGet, { path: "/healthcheck", port: "web-port" });
         }
-        assert.deepStrictEqual(c.volumeMounts, [{ name: "story-volume", mountPath: "/app/story" }]);
-        assertContainersHardened(objects);
+        assert.deepStrictEqual(c.volumeMounts[0], { name: "story-volume", mountPath: "/app/story" });
         assert.deepStrictEqual(c.securityContext, {
             allowPrivilegeEscalation: false,
             capabilities: { drop: ["ALL"] },
@@ -73,7 +153,6 @@ describe("StoryApp", () => {
         const d = find(objects, "Deployment", "story");
         assert.deepStrictEqual(volume(d, "story-volume"), { name: "story-volume", emptyDir: {} });
         assert.strictEqual(d.spec.replicas, 1);
-        assertNamespace(objects, "story", "baseline");
         assert.deepStrictEqual(ofKind(objects, "PersistentVolumeClaim"), []);
         assert.strictEqual(await valueOf(component.storageClassName), "none");
     });
@@ -84,7 +163,10 @@ describe("StoryApp", () => {
             name: "story-volume",
             hostPath: { path: "/data/story", type: "DirectoryOrCreate" },
         });
-        assertNamespace(objects, "story", "privileged");
+        assert.strictEqual(
+            find(objects, "Namespace", "story").metadata.labels["pod-security.kubernetes.io/enforce"],
+            "privileged",
+        );
         assert.strictEqual(await valueOf(component.storageClassName), "none");
         assert.strictEqual(await valueOf(component.volume), "hostPath");
     });
@@ -102,15 +184,20 @@ describe("StoryApp", () => {
             name: "story-volume",
             persistentVolumeClaim: { claimName: "story-data" },
         });
-        assertNamespace(objects, "story", "baseline");
         assert.strictEqual(await valueOf(component.storageClassName), "nfs");
     });
 
-    it("takes another image", async () => {
+    it("takes another image and runs that image's own command, without the ConfigMap", async () => {
         const { objects } = await build(make({ image: "registry.example/story:2024.1" }));
-        assert.strictEqual(
-            container(find(objects, "Deployment", "story"), "story-container").image,
-            "registry.example/story:2024.1",
+        const d = find(objects, "Deployment", "story");
+        const c = container(d, "story-container");
+        assert.strictEqual(c.image, "registry.example/story:2024.1");
+        assert.strictEqual(c.command, undefined);
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "story-volume", mountPath: "/app/story" }]);
+        assert.deepStrictEqual(ofKind(objects, "ConfigMap"), []);
+        assert.deepStrictEqual(
+            podSpec(d).volumes.map((v: any) => v.name),
+            ["story-volume"],
         );
     });
 
