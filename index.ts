@@ -12,8 +12,10 @@ import { DistinctUpdater } from "./components/distinctUpdater";
 import { SideUpdater } from "./components/sideUpdater";
 import { StoryApp } from "./components/storyApp";
 import { StudentEnvironment } from "./components/studentEnvironment";
+import { StudentPolicies } from "./components/studentPolicies";
 import { readConfig } from "./config";
 import { createPlatform } from "./platforms";
+import { ACCESS_MODES_DISK } from "./platforms/types";
 
 const config = readConfig();
 const platform = createPlatform("lab", config);
@@ -31,6 +33,17 @@ interface DemoOutput {
 }
 const demoOutputs: Record<string, DemoOutput & Record<string, unknown>> = {};
 const { demos } = config;
+
+/**
+ * The ReadWriteMany class. config.ts has already refused, through platforms/capabilities.ts, every
+ * demo that needs one on a platform that has none; this only tells the type checker.
+ */
+function rwxClass(demo: string): string {
+    if (platform.rwxStorageClass === undefined) {
+        throw new Error(`${demo}: the platform has no ReadWriteMany class (platforms/capabilities.ts should have refused it)`);
+    }
+    return platform.rwxStorageClass;
+}
 
 if (demos.distinctUpdater.enabled) {
     const d = new DistinctUpdater(
@@ -61,7 +74,7 @@ if (demos.sideUpdater.enabled) {
     demoOutputs.sideUpdater = { namespace: s.namespace, storageClassName: s.storageClassName, portForward: s.portForward };
 }
 
-if (demos.chatroulette.enabled && platform.rwxStorageClass !== undefined) {
+if (demos.chatroulette.enabled) {
     const c = new Chatroulette(
         "chatroulette",
         {
@@ -69,7 +82,7 @@ if (demos.chatroulette.enabled && platform.rwxStorageClass !== undefined) {
             frontImage: demos.chatroulette.frontImage,
             backImage: demos.chatroulette.backImage,
             backReplicas: demos.chatroulette.backReplicas,
-            storage: { storageClassName: platform.rwxStorageClass },
+            storage: { storageClassName: rwxClass("demos.chatroulette") },
         },
         onCluster,
     );
@@ -92,16 +105,15 @@ if (demos.story.enabled) {
 }
 
 if (demos.accessModes.enabled) {
-    const disk = platform.sharedDisk("other-data", 10);
+    // Made by the platform's constructor (createPlatform passes ACCESS_MODES_DISK when the demo is on).
+    const disk = platform.sharedDisk(ACCESS_MODES_DISK.name, ACCESS_MODES_DISK.sizeGi);
     let volume: ConstructorParameters<typeof AccessModesDemo>[1]["volume"];
-    if ("unsupported" in disk) {
-        if (platform.rwxStorageClass === undefined) {
-            throw new Error(`demos.accessModes: ${disk.unsupported}, and the cluster has no ReadWriteMany class either`);
-        }
-        pulumi.log.info(`access-modes demo: ${disk.unsupported}`);
-        volume = { kind: "rwx", storageClassName: platform.rwxStorageClass, reason: disk.unsupported };
+    if (disk.kind === "unsupported") {
+        pulumi.log.info(`access-modes demo: ${disk.reason}`);
+        volume = { kind: "rwx", storageClassName: rwxClass("demos.accessModes"), reason: disk.reason };
     } else {
-        volume = { kind: "preProvisioned", ...disk };
+        // An attachable disk (GKE) or a node-local directory (kind): the demo makes the PVs.
+        volume = disk;
     }
     const a = new AccessModesDemo(
         "access-modes",
@@ -109,7 +121,7 @@ if (demos.accessModes.enabled) {
             namespace: "access-modes",
             volume,
             placement: demos.accessModes.mode === "colocated" ? "colocated" : "spread",
-            // Readers alone, all read-only, attach the disk read-only to every node.
+            // Readers alone get a ReadOnlyMany PV (csi.readOnly) attached read-only to every node.
             writers: demos.accessModes.mode === "readersOnly" ? 0 : demos.accessModes.writers,
             readers: demos.accessModes.readers,
         },
@@ -123,6 +135,14 @@ if (demos.accessModes.enabled) {
     };
 }
 
+// Cluster-wide admission rules for student namespaces, in place before any student namespace exists.
+const studentPolicies =
+    config.students.length > 0 ? new StudentPolicies("student-policies", {}, onCluster) : undefined;
+const studentOpts: pulumi.ComponentResourceOptions = {
+    ...onCluster,
+    dependsOn: [...platform.storageReady, ...(studentPolicies ? [studentPolicies] : [])],
+};
+const deniedStorageClasses = config.quota.deniedStorageClasses ?? platform.studentDeniedStorageClasses;
 const studentEnvs = config.students.map(
     (student) =>
         [
@@ -136,11 +156,11 @@ const studentEnvs = config.students.map(
                     quota: config.quota,
                     hooks: platform.students,
                     apiServer: platform.apiServer,
-                    app: config.studentApps
-                        ? { frontImage: demos.chatroulette.frontImage, backImage: demos.chatroulette.backImage }
-                        : undefined,
+                    app: config.studentApp,
+                    deniedStorageClasses,
+                    clusterCidrs: platform.clusterCidrs,
                 },
-                onCluster,
+                studentOpts,
             ),
         ] as const,
 );
