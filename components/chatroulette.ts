@@ -21,6 +21,7 @@ import {
     rejectInvalid,
     requiredProblem,
     selectorLabels,
+    NEW_CLAIM_TIMEOUTS,
 } from "./common";
 
 const TYPE = "kvl:apps:Chatroulette";
@@ -260,7 +261,8 @@ export class Chatroulette extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            // A new claim's volume may take minutes to provision; the back waits for it.
+            existing === undefined ? { parent: this, customTimeouts: NEW_CLAIM_TIMEOUTS } : { parent: this },
         );
 
         for (const [svc, port, app] of [

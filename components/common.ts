@@ -108,6 +108,15 @@ export function createNamespace(
 export const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" } as const;
 
 /** Resource requests and limits, by kind of container. */
+/**
+ * Await time for a workload whose pods wait on a claim the component has just created. The provider
+ * fails a Deployment that is not ready after 10 minutes (@pulumi/kubernetes apps/v1/deployment.d.ts),
+ * but a new volume can take longer: the Filestore CSI driver creates one instance per claim and polls
+ * the create operation for up to 5 minutes per attempt before the external-provisioner retries
+ * (gcp-filestore-csi-driver pkg/cloud_provider/file/file.go waitForOp: wait.Poll(5s, 5m)).
+ */
+export const NEW_CLAIM_TIMEOUTS: pulumi.CustomTimeouts = { create: "30m", update: "30m" };
+
 export const RESOURCES = {
     /** nginx serving a handful of static bytes. */
     nginx: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },

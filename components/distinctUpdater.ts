@@ -26,6 +26,7 @@ import {
     rejectInvalid,
     requiredProblem,
     selectorLabels,
+    NEW_CLAIM_TIMEOUTS,
 } from "./common";
 
 const TYPE = "kvl:apps:DistinctUpdater";
@@ -199,7 +200,8 @@ export class DistinctUpdater extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            // Its pods wait for the claim created above (a new volume may take minutes).
+            { parent: this, customTimeouts: NEW_CLAIM_TIMEOUTS },
         );
 
         // The server: RollingUpdate (maxSurge 1, maxUnavailable 0, so the page never goes down);
@@ -231,7 +233,8 @@ export class DistinctUpdater extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            // Its pods wait for the claim created above (a new volume may take minutes).
+            { parent: this, customTimeouts: NEW_CLAIM_TIMEOUTS },
         );
 
         createClusterIpService(

@@ -24,6 +24,7 @@ import {
     rootNoCapabilitiesContainer,
     requiredProblem,
     selectorLabels,
+    NEW_CLAIM_TIMEOUTS,
 } from "./common";
 
 const TYPE = "kvl:apps:StoryApp";
@@ -268,7 +269,8 @@ export class StoryApp extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            // With a claim, the pods wait for the volume created above (it may take minutes).
+            args.volume === "claim" ? { parent: this, customTimeouts: NEW_CLAIM_TIMEOUTS } : { parent: this },
         );
 
         // ClusterIP, not the course's LoadBalancer: reached with kubectl port-forward, so the demo

@@ -49,6 +49,8 @@ export interface RecordedOptions {
     additionalSecretOutputs?: string[];
     /** URN of the resource whose deletion deletes this one. */
     deletedWith?: string;
+    /** How long the engine awaits create/update/delete ("30m"). */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 export interface ProgramRun {
@@ -301,6 +303,7 @@ type RegisterRequest = {
     getReplaceonchangesList(): string[];
     getAdditionalsecretoutputsList(): string[];
     getDeletedwith(): string;
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 };
 type MockMonitor = {
     resources: Map<string, { urn: string }>;
@@ -321,6 +324,14 @@ function optionsOf(req: RegisterRequest): RecordedOptions {
     if (req.getReplaceonchangesList().length > 0) o.replaceOnChanges = req.getReplaceonchangesList();
     if (req.getAdditionalsecretoutputsList().length > 0) o.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
     if (req.getDeletedwith() !== "") o.deletedWith = req.getDeletedwith();
+    const t = req.getCustomtimeouts();
+    if (t !== undefined && (t.getCreate() || t.getUpdate() || t.getDelete())) {
+        o.customTimeouts = Object.fromEntries(
+            (["create", "update", "delete"] as const)
+                .map((k) => [k, k === "create" ? t.getCreate() : k === "update" ? t.getUpdate() : t.getDelete()] as const)
+                .filter(([, v]) => v !== ""),
+        );
+    }
     return o;
 }
 

@@ -149,3 +149,20 @@ describe("the recorder keys resources by URN, not by type and name", () => {
         }
     });
 });
+
+describe("workloads waiting on a new claim get time for the volume to be made", () => {
+    it("on gke, the story Deployment on its Filestore claim is awaited 30 minutes, the claim-less ones the default", async () => {
+        const run = await runStack("gke");
+        const story = run.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.namespace === "story");
+        assert.ok(story, "story Deployment rendered");
+        assert.deepStrictEqual(story.options.customTimeouts, { create: "30m", update: "30m" });
+        const side = run.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.namespace === "side-updater");
+        assert.ok(side, "side-updater Deployment rendered");
+        assert.strictEqual(side.options.customTimeouts, undefined);
+    });
+    it("with story on emptyDir, no longer wait", async () => {
+        const run = await runStack("gke", { demos: { story: { volume: "emptyDir" } } });
+        const story = run.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.namespace === "story");
+        assert.strictEqual(story?.options.customTimeouts, undefined);
+    });
+});
