@@ -105,7 +105,10 @@ export const rwoRollingUpdateSurge: Rule = {
           "or rollingUpdate.maxSurge: 0 (with maxUnavailable: 1)" +
           (podLimited
             ? "."
-            : `, or pin the pods to one node (nodeName / ${HOSTNAME_KEY} nodeSelector).`),
+            : // not nodeName: it leaves a WaitForFirstConsumer claim Pending (see FIX_ONE_NODE
+              // in rwo-shared-without-colocation.ts for the sources).
+              `, or pin the pods to one node (${HOSTNAME_KEY} nodeSelector; not nodeName, which ` +
+              "leaves a WaitForFirstConsumer claim Pending)."),
         workloads: [s.ref],
       });
     }

@@ -82,9 +82,15 @@ export function ruleKindOf(b: Backing): BackingKind {
   return "network-fs"; // multi-attach-block: attached to every node that asks
 }
 
+// Not nodeName: a pod with spec.nodeName bypasses the scheduler, whose VolumeBinding plugin is what
+// sets volume.kubernetes.io/selected-node on a WaitForFirstConsumer claim, so the claim stays Pending
+// (kubernetes/kubernetes#89953: "PVC stays forever in Pending state when the Pod that uses the PVC
+// is created with .spec.nodeName"; OpenEBS local PV docs: "do not use nodeName in the Pod spec").
+// Many default classes are WaitForFirstConsumer (GKE standard-rwo, kind standard).
 const FIX_ONE_NODE =
   `put every pod on one node (required podAffinity with topologyKey ${HOSTNAME_KEY} to a ` +
-  `single-pod anchor, or the same nodeName / ${HOSTNAME_KEY} nodeSelector)`;
+  `single-pod anchor, or the same ${HOSTNAME_KEY} nodeSelector; not nodeName, which leaves a ` +
+  "WaitForFirstConsumer claim Pending)";
 
 /** One sentence: what pods on several nodes do on each plausible backing. */
 const EFFECT: Record<BackingKind, (s: SpreadClaim) => string> = {

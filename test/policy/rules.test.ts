@@ -151,6 +151,24 @@ describe("policy rule rwo-shared-without-colocation", () => {
       assert.deepEqual(run(RWO, objects), []);
     });
 
+    it("never recommends nodeName, which leaves a WaitForFirstConsumer claim Pending", async () => {
+      // kubernetes/kubernetes#89953: a pod with spec.nodeName bypasses the scheduler, so a
+      // WaitForFirstConsumer claim is never given a node and stays Pending.
+      const spread = checkObjects([
+        rwo(),
+        deployment("web", { replicas: 2, claims: ["data"], strategy: recreate }),
+      ]).find((f) => f.policy === RWO);
+      const surge = checkObjects([
+        rwo(),
+        deployment("web", { replicas: 1, claims: ["data"] }),
+      ]).find((f) => f.policy === "rwo-rolling-update-surge");
+      for (const f of [spread, surge]) {
+        assert.ok(f, "expected a finding");
+        assert.match(f.message, /kubernetes\.io\/hostname nodeSelector; not nodeName, which leaves a WaitForFirstConsumer claim Pending/);
+        assert.doesNotMatch(f.message, /nodeName \//);
+      }
+    });
+
     it("rejects pods on different nodeNames", async () => {
       const objects = [
         rwo(),
