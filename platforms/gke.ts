@@ -372,9 +372,10 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             { parent: this, dependsOn: apis, protect: cfg.studentFilestore.protect },
         );
         const homesIp = this.homesInstance.networks.apply((n) => n[0]?.ipAddresses?.[0] ?? "");
-        // The homes instance takes its address outside filestoreCidr (no reservedIpRange: Filestore picks
-        // a free block), so it is listed by address. An existing network's node, pod and service ranges are
-        // GKE's or the subnetwork's, not the config's: only what this program chose is listed then.
+        // The homes instance takes its address from filestore.homesRange, inside filestoreCidr; its own
+        // /32 is listed too, so the except list stays right if that range ever moves. An existing
+        // network's node, pod and service ranges are GKE's or the subnetwork's, not the config's: only
+        // what this program chose is listed then.
         this.clusterCidrs = [
             ...(cfg.network.existingNetwork === undefined
                 ? [cfg.network.subnetCidr, cfg.network.podsCidr, cfg.network.servicesCidr]
