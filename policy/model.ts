@@ -737,6 +737,25 @@ export function effectiveAccess(
   return "unknown";
 }
 
+/**
+ * The claims of one effective access used by more than one pod, counting only the workloads that
+ * run (replicas > 0): what the sharing rules start from.
+ */
+export function claimsSharedByPods(
+  index: ClusterIndex,
+  access: EffectiveAccess,
+): { claim: ClaimInfo; active: ClaimUse[]; pods: number }[] {
+  const out: { claim: ClaimInfo; active: ClaimUse[]; pods: number }[] = [];
+  for (const [key, uses] of index.claimUses) {
+    const claim = index.claims.get(key);
+    if (claim === undefined || effectiveAccess(claim, uses) !== access) continue;
+    const active = uses.filter((u) => u.source.replicas > 0);
+    const pods = totalPods(active);
+    if (pods > 1) out.push({ claim, active, pods });
+  }
+  return out;
+}
+
 /** "1 pod", "5 pods", "one pod per node", "one pod per `kubectl create`". */
 export function describeCount(source: PodSource): string {
   if (source.replicas === Number.POSITIVE_INFINITY) {

@@ -15,11 +15,10 @@ import {
   ClaimUse,
   ClusterIndex,
   HOSTNAME_KEY,
+  claimsSharedByPods,
   describeCount,
   describeRef,
-  effectiveAccess,
   keyOf,
-  totalPods,
   workloadsOf,
 } from "../model";
 import { NodeGroup, commonGroup, placementOf } from "../placement";
@@ -49,13 +48,7 @@ export function spreadClaims(
 ): SpreadClaim[] {
   const placement = placementOf(index);
   const out: SpreadClaim[] = [];
-  for (const [key, uses] of index.claimUses) {
-    const claim = index.claims.get(key);
-    if (claim === undefined || effectiveAccess(claim, uses) !== "single-node")
-      continue;
-    const active = uses.filter((u) => u.source.replicas > 0);
-    const pods = totalPods(active);
-    if (pods <= 1) continue;
+  for (const { claim, active, pods } of claimsSharedByPods(index, "single-node")) {
     const groups = active.map((u) => placement.groupOf(u.source));
     if (commonGroup(groups) !== undefined) continue;
     out.push({

@@ -1,9 +1,8 @@
 /** Rule 2: a ReadWriteOncePod claim used by more than one pod, whatever the placement. */
 import {
+  claimsSharedByPods,
   describeSource,
-  effectiveAccess,
   keyOf,
-  totalPods,
   workloadsOf,
 } from "../model";
 import { Finding, Rule } from "../types";
@@ -16,13 +15,7 @@ export const rwopSharedByPods: Rule = {
   defaultEnforcement: "mandatory",
   check(index) {
     const findings: Finding[] = [];
-    for (const [key, uses] of index.claimUses) {
-      const claim = index.claims.get(key);
-      if (claim === undefined || effectiveAccess(claim, uses) !== "single-pod")
-        continue;
-      const active = uses.filter((u) => u.source.replicas > 0);
-      const pods = totalPods(active);
-      if (pods <= 1) continue;
+    for (const { claim, active, pods } of claimsSharedByPods(index, "single-pod")) {
       findings.push({
         policy: rwopSharedByPods.name,
         enforcementLevel: rwopSharedByPods.defaultEnforcement,
